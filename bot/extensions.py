@@ -1,0 +1,99 @@
+"""Extensions: classes instantiated and bound to an app by ``init_app`` in ``create_app``.
+
+Importing this module connects to nothing. Each bound object lives on ``app.extensions`` and is
+reached through the accessors below, so a second app (tests, the CLI) never shares state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import redis
+from flask import Flask, current_app, g
+from rq import Queue
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+QUEUE_NAMES = ("high", "default", "low")  # the service's queues, listed once
+
+
+class Database:
+    """An engine and a session factory; one session per app context (request, job, command)."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self.sessions: sessionmaker[Session] | None = None
+
+    def init_app(self, app: Flask, settings: Settings) -> None:
+        url = settings.database_url
+        kwargs: dict = {"pool_pre_ping": True}
+        if url.startswith("sqlite"):
+            settings.instance_dir.mkdir(parents=True, exist_ok=True)
+            kwargs = {"connect_args": {"timeout": 30, "check_same_thread": False}}
+        self.engine = create_engine(url, **kwargs)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        app.extensions["citybot.db"] = self
+        app.teardown_appcontext(self._close_session)
+
+    @property
+    def session(self) -> Session:
+        """The session of the current app context, opened on first use."""
+        if "db_session" not in g:
+            assert self.sessions is not None, "Database not bound to an app"
+            g.db_session = self.sessions()
+        return g.db_session
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A fresh session committed on success, rolled back on error (jobs and CLI use this)."""
+        assert self.sessions is not None
+        with self.sessions() as session, session.begin():
+            yield session
+
+    @staticmethod
+    def _close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class RedisQueues:
+    """The Redis connection and the RQ queues built on it."""
+
+    def __init__(self) -> None:
+        self.connection: redis.Redis | None = None
+        self.queues: dict[str, Queue] = {}
+
+    def init_app(self, app: Flask, url: str) -> None:
+        self.connection = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        self.queues = {name: Queue(name, connection=self.connection) for name in QUEUE_NAMES}
+        app.extensions["citybot.redis"] = self
+
+
+def get_db() -> Database:
+    return current_app.extensions["citybot.db"]
+
+
+def get_redis() -> redis.Redis:
+    connection = current_app.extensions["citybot.redis"].connection
+    assert connection is not None
+    return connection
+
+
+def get_queues() -> dict[str, Queue]:
+    return current_app.extensions["citybot.redis"].queues

@@ -1,0 +1,100 @@
+"""Everything the service says to residents, in one place (concise, polite, official-account style)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot.models import Case
+
+STATE_LABELS = {
+    "received": "已受理",
+    "dispatched": "已派遣",
+    "accepted": "处理中",
+    "resolved": "已处置",
+    "closed": "已结案",
+    "returned": "重新派遣中",
+    "reopened": "返工处理中",
+    "merged": "已合并处理",
+    "invalid": "不予受理",
+    "cancelled": "已撤销",
+}
+
+HOW_TO_REPORT = (
+    "发现城市管理问题，请按以下方式反映：\n"
+    "① 拍一张现场照片发给我们\n"
+    "② 点击输入框旁的＋，选择“位置”发送问题地点\n"
+    "③ 用一句话说明问题，如“南山大街有人占道烧烤”\n"
+    "三项可按任意顺序发送，收到后立即告知受理编号。"
+)
+
+HELP = (
+    f"{HOW_TO_REPORT}\n\n"
+    "其他功能：\n"
+    "· 发送“查询”查看您反映的问题\n"
+    "· 发送“查询 编号”查看某个问题的进展\n"
+    "· 发送“撤销 编号”撤回尚未派遣的问题"
+)
+
+WELCOME = f"您好，感谢关注！这里是城管局“有问题发微信”服务。\n\n{HELP}"
+
+ASK_LOCATION = "请发送问题位置：点击输入框旁的＋，选择“位置”。"
+ASK_DESCRIPTION = "请用一句话描述问题，例如“路边有人占道烧烤”。"
+PHOTO_RECEIVED = "照片已收到。"
+VOICE_UNRECOGNISED = "语音已收到，但未能识别内容。"
+DESCRIPTION_RECEIVED = "已收到您的描述。"
+LOCATION_RECEIVED = "已收到位置{label}。"
+BAD_LOCATION = "抱歉，位置信息无法识别，请重新发送位置：点击输入框旁的＋，选择“位置”。"
+UNSUPPORTED = "抱歉，暂不支持这类消息。请发送文字、照片、语音或位置。"
+SYSTEM_BUSY = "系统繁忙，您的消息已记录，请稍后再试。"
+NO_CASES = "您还没有反映过问题。\n" + HOW_TO_REPORT
+CASE_NOT_FOUND = "未找到编号为 {number} 的问题，请核对编号（格式如 20261121-0042）。"
+ASK_NUMBER_TO_CANCEL = "请发送“撤销 编号”，例如“撤销 20261121-0042”。发送“查询”可查看编号。"
+CANCELLED = "编号 {number} 已撤销。感谢您的关注！"
+TOO_LATE_TO_CANCEL = "编号 {number} 当前状态为“{state}”，已进入处理流程，无法撤销。"
+
+
+def place(case: Case) -> str:
+    if case.address:
+        return case.address
+    return f"{case.lat:.5f}, {case.lng:.5f}" if case.has_location else "未知"
+
+
+def brief(text: str, size: int = 14) -> str:
+    return text if len(text) <= size else text[:size] + "…"
+
+
+def case_created(case: Case) -> str:
+    return (
+        f"已受理，编号 {case.number}。\n"
+        f"问题：{brief(case.description, 40)}\n"
+        f"位置：{place(case)}\n"
+        f"我们将尽快安排处理，进展会及时推送给您。发送“查询 {case.number}”可随时查看。"
+    )
+
+
+def photo_attached(case: Case) -> str:
+    return f"照片已补充到编号 {case.number} 的问题中，谢谢！"
+
+
+def case_list(cases: list[Case]) -> str:
+    lines = [f"{c.number}  {STATE_LABELS.get(c.state, c.state)}  {brief(c.description)}" for c in cases]
+    return "您最近反映的问题：\n" + "\n".join(lines) + "\n发送“查询 编号”查看详情。"
+
+
+def case_detail(case: Case, zone: ZoneInfo) -> str:
+    steps = [f"{e.at.astimezone(zone):%m-%d %H:%M}  {STATE_LABELS.get(e.to_state, e.to_state)}"
+             for e in case.events]
+    return (
+        f"编号 {case.number}（{STATE_LABELS.get(case.state, case.state)}）\n"
+        f"问题：{brief(case.description, 60)}\n"
+        f"位置：{place(case)}\n"
+        + "进展：\n" + "\n".join(steps)
+    )
+
+
+def missing(parts: list[str]) -> str:
+    if parts == ["location"]:
+        return ASK_LOCATION
+    if parts == ["description"]:
+        return ASK_DESCRIPTION
+    return f"还需要：\n· 问题位置：{ASK_LOCATION}\n· 问题描述：{ASK_DESCRIPTION}"

@@ -1,0 +1,1 @@
+"""Intake: assembling a report from several messages, case numbers, photos."""

@@ -1,0 +1,76 @@
+"""Fetching resident media from WeChat (temporary media expire after 3 days: fetch at once)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.intake.images import ImageRejected, store_blob, store_image
+from bot.models import Media
+from bot.wechat.client import OfficialAccountClient
+from bot.wechat.errors import MediaTooLarge, WeChatAPIError
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+EXTENSIONS = {"audio/amr": "amr", "audio/mpeg": "mp3", "audio/speex": "speex", "voice/speex": "speex"}
+
+
+def fetch_media(sessions: sessionmaker[Session], client: OfficialAccountClient, settings: Settings, pk: int) -> str:
+    """Download, process and store one media row. Returns its final state.
+
+    Transient platform errors raise (the job is retried); anything the platform or the file
+    itself makes hopeless is recorded as ``failed`` and returns normally.
+    """
+    with sessions.begin() as session:
+        media = session.get(Media, pk)
+        if media is None or media.state != "pending":
+            return media.state if media else "missing"
+        media.attempts += 1
+        if media.attempts > MAX_ATTEMPTS:
+            media.state, media.error = "failed", "gave up after repeated transient errors"
+            return media.state
+        media_id, kind = media.media_id, media.kind
+
+    try:
+        data, content_type = client.download_media(media_id, settings.max_media_bytes)
+        if kind == "image":
+            stored = store_image(data, settings.media_dir, settings.max_image_pixels, settings.thumbnail_size)
+        else:
+            sha, path = store_blob(data, settings.media_dir, EXTENSIONS.get(content_type.split(";")[0], "bin"))
+    except WeChatAPIError as exc:
+        if exc.transient:
+            raise
+        return _fail(sessions, pk, str(exc))
+    except (MediaTooLarge, ImageRejected) as exc:
+        return _fail(sessions, pk, str(exc))
+
+    with sessions.begin() as session:
+        media = session.get(Media, pk)
+        media.state, media.stored_at, media.error = "stored", datetime.now(UTC), None
+        media.content_type = "image/jpeg" if kind == "image" else content_type
+        if kind == "image":
+            media.sha256, media.path, media.thumb_path = stored.sha256, stored.path, stored.thumb_path
+            media.width, media.height = stored.width, stored.height
+            media.gps_lat, media.gps_lng = stored.gps or (None, None)
+        else:
+            media.sha256, media.path = sha, path
+    return "stored"
+
+
+def _fail(sessions: sessionmaker[Session], pk: int, reason: str) -> str:
+    log.warning("media %s failed: %s", pk, reason)
+    with sessions.begin() as session:
+        media = session.get(Media, pk)
+        media.state, media.error = "failed", reason
+    return "failed"
+
+
+def stale_pending(session: Session, older_than: timedelta) -> list[int]:
+    """Media still pending after ``older_than``: their job was lost (Redis down) or is retrying."""
+    cutoff = datetime.now(UTC) - older_than
+    return list(session.scalars(select(Media.id).where(Media.state == "pending", Media.created_at < cutoff)))

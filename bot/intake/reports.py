@@ -1,0 +1,155 @@
+"""Gathering a resident's messages into one report, and turning it into a case.
+
+A resident may send text, photos, voice and a location in any order within the draft window
+(10 minutes of inactivity by default). As soon as the draft has a description and a location it
+becomes a case (``received``). Photos sent after that, within the window, attach to the case;
+new text or a new location starts a new report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.dispatch.states import transition
+from bot.intake.numbers import next_case_number
+from bot.models import Case, Draft, Media, Resident
+
+
+@dataclass(frozen=True)
+class Point:
+    lat: float
+    lng: float
+    source: str  # message | event | exif | text
+    label: str | None = None
+    datum: str = "gcj02"
+
+
+@dataclass
+class Progress:
+    """What a message did to the resident's report; the handler turns it into a reply."""
+
+    draft: Draft | None = None
+    case: Case | None = None  # the case created now, or the one a late photo joined
+    created: bool = False
+    attached: bool = False
+    missing: list[str] = field(default_factory=list)  # "description" | "location"
+    media: list[Media] = field(default_factory=list)  # new media to download
+
+
+class Intake:
+    """The report-assembly service for one database session."""
+
+    def __init__(self, session: Session, settings: Settings) -> None:
+        self.session = session
+        self.settings = settings
+        self.window = timedelta(seconds=settings.draft_window_seconds)
+        self.zone = ZoneInfo(settings.timezone)
+
+    # -- inbound pieces -----------------------------------------------------------------------
+    def add_text(self, resident: Resident, text: str, now: datetime) -> Progress:
+        draft = self._open_draft(resident, now)
+        draft.description = f"{draft.description} {text}".strip() if draft.description else text
+        return self._advance(resident, draft, now)
+
+    def add_location(self, resident: Resident, point: Point, now: datetime) -> Progress:
+        draft = self._open_draft(resident, now)
+        self._set_location(draft, point)
+        return self._advance(resident, draft, now)
+
+    def add_media(self, resident: Resident, kind: str, media_id: str, now: datetime) -> Progress:
+        """A photo or voice note. Late photos join the case their draft became."""
+        media = Media(kind=kind, media_id=media_id, resident_id=resident.id)
+        self.session.add(media)
+        draft = self._current_draft(resident, now)
+        if draft is not None and draft.state == "promoted" and kind == "image":
+            media.case_id = draft.case_id
+            draft.updated_at = now
+            self.session.flush()
+            case = self.session.get(Case, draft.case_id)
+            return Progress(draft=draft, case=case, attached=True, media=[media])
+        draft = self._open_draft(resident, now)
+        media.draft_id = draft.id
+        progress = self._advance(resident, draft, now)
+        progress.media.append(media)
+        return progress
+
+    def remember_location(self, resident: Resident, lat: float, lng: float, now: datetime) -> None:
+        """A LOCATION event: kept on the resident, used by a report that sends no location."""
+        resident.last_lat, resident.last_lng, resident.last_location_at = lat, lng, now
+
+    # -- drafts -------------------------------------------------------------------------------
+    def _current_draft(self, resident: Resident, now: datetime) -> Draft | None:
+        return self.session.scalar(
+            select(Draft)
+            .where(
+                Draft.resident_id == resident.id,
+                Draft.state.in_(("open", "promoted")),
+                Draft.updated_at >= now - self.window,
+            )
+            .order_by(Draft.id.desc())
+            .limit(1)
+            .with_for_update()
+        )
+
+    def _open_draft(self, resident: Resident, now: datetime) -> Draft:
+        draft = self._current_draft(resident, now)
+        if draft is None or draft.state != "open":
+            draft = Draft(resident_id=resident.id, created_at=now, description="")
+            self.session.add(draft)
+        draft.updated_at = now
+        self.session.flush()
+        return draft
+
+    def _set_location(self, draft: Draft, point: Point) -> None:
+        draft.lat, draft.lng, draft.datum = point.lat, point.lng, point.datum
+        draft.location_source, draft.address = point.source, point.label
+
+    def _advance(self, resident: Resident, draft: Draft, now: datetime) -> Progress:
+        if not draft.has_location:
+            remembered = self._remembered_location(resident, now)
+            if remembered is not None:
+                self._set_location(draft, remembered)
+        missing = [
+            name
+            for name, present in (("description", bool(draft.description)), ("location", draft.has_location))
+            if not present
+        ]
+        if missing:
+            return Progress(draft=draft, missing=missing)
+        return Progress(draft=draft, case=self._promote(resident, draft, now), created=True)
+
+    def _remembered_location(self, resident: Resident, now: datetime) -> Point | None:
+        fresh = timedelta(seconds=self.settings.location_memory_seconds)
+        if resident.last_lat is None or resident.last_lng is None or resident.last_location_at is None:
+            return None
+        if now - resident.last_location_at > fresh:
+            return None
+        return Point(resident.last_lat, resident.last_lng, source="event")
+
+    def _promote(self, resident: Resident, draft: Draft, now: datetime) -> Case:
+        number = next_case_number(self.session, now.astimezone(self.zone).date())
+        case = Case(
+            number=number,
+            state=None,
+            description=draft.description,
+            reporter_id=resident.id,
+            lat=draft.lat,
+            lng=draft.lng,
+            datum=draft.datum,
+            location_source=draft.location_source,
+            address=draft.address,
+            created_at=now,
+        )
+        self.session.add(case)
+        transition(self.session, case, "receive", actor_kind="resident", actor_id=str(resident.id), at=now)
+        self.session.flush()
+        for media in draft.media:
+            media.case_id = case.id
+        draft.state, draft.case_id = "promoted", case.id
+        return case

@@ -1,0 +1,57 @@
+"""The job table: every background job's queue, timeout and retry policy, declared once.
+
+Services defer jobs by name; ``enqueue`` turns a name into an RQ job after the transaction has
+committed. The functions themselves live in ``worker/jobs.py`` and are referenced by dotted path,
+so the web process never imports worker code.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from rq import Queue, Retry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    func: str
+    queue: str
+    timeout: int
+    retry: Retry | None = None
+
+    def job_id(self, *args: Any) -> str:
+        """Stable ids: enqueueing the same work twice (webhook + sweeper) is harmless."""
+        return ":".join([self.func.rsplit(".", 1)[-1], *map(str, args)])
+
+
+JOBS: dict[str, JobSpec] = {
+    "fetch_media": JobSpec("worker.jobs.fetch_media", "high", timeout=120,
+                           retry=Retry(max=5, interval=[10, 30, 120, 600, 1800])),
+    "sweep": JobSpec("worker.jobs.sweep", "low", timeout=300),
+}
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """A job to enqueue once the transaction has committed."""
+
+    name: str
+    args: tuple[Any, ...]
+
+
+def enqueue(queues: dict[str, Queue], name: str, *args: Any) -> bool:
+    """Enqueue a job by name; False (logged) when Redis is unreachable: the sweeper retries."""
+    spec = JOBS[name]
+    try:
+        queues[spec.queue].enqueue(
+            spec.func, *args, job_id=spec.job_id(*args), job_timeout=spec.timeout, retry=spec.retry,
+            failure_ttl=30 * 86400,
+        )
+    except Exception:  # noqa: BLE001 - any Redis failure: the database still says "pending"
+        log.warning("could not enqueue %s%s; the sweeper will retry", name, args, exc_info=True)
+        return False
+    return True

@@ -1,0 +1,18 @@
+"""Tables, one module per aggregate. Importing this package registers them all on ``Base``."""
+
+from bot.models.base import Base
+from bot.models.case import Case, CaseEvent, CaseNumberCounter, Draft
+from bot.models.media import Media
+from bot.models.message import InboundMessage
+from bot.models.resident import Resident
+
+__all__ = [
+    "Base",
+    "Case",
+    "CaseEvent",
+    "CaseNumberCounter",
+    "Draft",
+    "InboundMessage",
+    "Media",
+    "Resident",
+]

@@ -1,0 +1,95 @@
+"""The case aggregate: drafts that become cases, cases, their numbers and their event trail."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.models.base import Base, utcnow
+from bot.models.media import Media
+from bot.models.resident import Resident
+
+
+class Location:
+    """Location columns shared by drafts and cases (GCJ-02 unless ``datum`` says otherwise)."""
+
+    lat: Mapped[float | None]
+    lng: Mapped[float | None]
+    datum: Mapped[str | None] = mapped_column(String(8))
+    location_source: Mapped[str | None] = mapped_column(String(16))  # message|event|exif|text
+    address: Mapped[str | None] = mapped_column(String(255))
+
+    @property
+    def has_location(self) -> bool:
+        return self.lat is not None and self.lng is not None
+
+
+class Draft(Location, Base):
+    """Messages of one resident being gathered into a report (``open``) until it becomes a case.
+
+    After promotion the draft stays ``promoted`` for the rest of its window, so late photos
+    attach to the case it became.
+    """
+
+    __tablename__ = "draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open|promoted|expired
+    description: Mapped[str] = mapped_column(Text, default="")
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    media: Mapped[list[Media]] = relationship(foreign_keys=[Media.draft_id], order_by=Media.id)
+
+
+class Case(Location, Base):
+    __tablename__ = "case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"), index=True)
+    category_code: Mapped[str | None] = mapped_column(String(8))
+    grid_code: Mapped[str | None] = mapped_column(String(20))
+    unit_code: Mapped[str | None] = mapped_column(String(32))  # squad or department handling it
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    reporter: Mapped[Resident | None] = relationship()
+    media: Mapped[list[Media]] = relationship(foreign_keys=[Media.case_id], order_by=Media.id)
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id"
+    )
+
+
+class CaseEvent(Base):
+    """One step of a case: who did what, when, from which state to which. Never deleted."""
+
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    action: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    actor_kind: Mapped[str] = mapped_column(String(16))  # resident|squad|dispatcher|system
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    media_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+
+class CaseNumberCounter(Base):
+    """Per-day sequence behind case numbers like ``20261121-0042`` (safe across processes)."""
+
+    __tablename__ = "case_number_counter"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,1 @@
+"""HTTP edges that WeChat calls: verify, record, answer fast. No business rules here."""

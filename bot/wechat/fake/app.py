@@ -1,0 +1,150 @@
+"""The fake platform's HTTP API: the WeChat endpoints the service calls, plus ``/_fake`` controls.
+
+Real endpoints (same paths, parameters and JSON shapes as api.weixin.qq.com):
+``GET /cgi-bin/token``, ``POST /cgi-bin/stable_token``, ``GET /cgi-bin/media/get``,
+``POST /cgi-bin/media/upload``, ``POST /cgi-bin/message/custom/send``,
+``POST /cgi-bin/message/template/send``.
+
+Controls for tests and the simulator: ``POST /_fake/media`` (store a file, get a media_id as a
+phone upload would), ``GET /_fake/calls`` (what the service sent), ``POST /_fake/fault`` (make
+the next N calls of a path fail with an errcode or HTTP status), ``POST /_fake/expire-tokens``,
+``POST /_fake/reset``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+
+from bot.wechat.fake.state import Fault, FakeState
+
+api = Blueprint("fake_api", __name__)
+controls = Blueprint("fake_controls", __name__, url_prefix="/_fake")
+
+
+def state() -> FakeState:
+    return current_app.extensions["fake_state"]
+
+
+def error(errcode: int, errmsg: str) -> Response:
+    return jsonify(errcode=errcode, errmsg=errmsg)
+
+
+def body_json() -> Any:
+    raw = request.get_data()
+    try:
+        return json.loads(raw) if raw else {}
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
+@api.before_request
+def record_and_inject() -> Response | None:
+    params = dict(request.args)
+    st = state()
+    st.record(request.path, params, body_json() if request.mimetype != "multipart/form-data" else None)
+    fault = st.take_fault(request.path)
+    if fault is not None:
+        if fault.status != 200:
+            return Response("fake outage", status=fault.status)
+        return error(fault.errcode, "injected fault")
+    if request.path not in {"/cgi-bin/token", "/cgi-bin/stable_token", "/cgi-bin/gettoken"}:
+        if params.get("access_token") not in st.tokens:
+            return error(40001, "invalid credential, access_token is invalid or not latest")
+    return None
+
+
+@api.get("/cgi-bin/token")
+def token() -> Response:
+    appid, secret = request.args.get("appid", ""), request.args.get("secret", "")
+    if state().apps.get(appid) != secret:
+        return error(40125, "invalid appsecret")
+    return jsonify(access_token=state().issue_token(appid, reuse=False), expires_in=7200)
+
+
+@api.post("/cgi-bin/stable_token")
+def stable_token() -> Response:
+    data = body_json()
+    if not isinstance(data, dict) or state().apps.get(data.get("appid", "")) != data.get("secret"):
+        return error(40125, "invalid appsecret")
+    token = state().issue_token(data["appid"], reuse=not data.get("force_refresh"))
+    return jsonify(access_token=token, expires_in=7200)
+
+
+@api.get("/cgi-bin/media/get")
+def media_get() -> Response:
+    found = state().media.get(request.args.get("media_id", ""))
+    if found is None:
+        return error(40007, "invalid media_id")
+    data, content_type = found
+    return Response(data, content_type=content_type)
+
+
+@api.post("/cgi-bin/media/upload")
+def media_upload() -> Response:
+    upload = request.files.get("media")
+    if upload is None:
+        return error(41005, "media data missing")
+    media_id = state().add_media(upload.read(), upload.mimetype or "application/octet-stream")
+    return jsonify(type=request.args.get("type", "image"), media_id=media_id, created_at=0)
+
+
+@api.post("/cgi-bin/message/custom/send")
+@api.post("/cgi-bin/message/template/send")
+def message_send() -> Response:
+    data = body_json()
+    if not isinstance(data, dict) or not data.get("touser"):
+        return error(40003, "invalid openid")
+    return jsonify(errcode=0, errmsg="ok", msgid=len(state().calls))
+
+
+@controls.post("/media")
+def control_media() -> Response:
+    upload = request.files.get("media")
+    if upload is not None:
+        data, content_type = upload.read(), upload.mimetype
+    else:
+        data, content_type = request.get_data(), request.content_type or "application/octet-stream"
+    return jsonify(media_id=state().add_media(data, content_type))
+
+
+@controls.get("/calls")
+def control_calls() -> Response:
+    path = request.args.get("path")
+    since = int(request.args.get("since", 0))
+    calls = [c for c in state().calls if c["seq"] > since and (path is None or c["path"] == path)]
+    return jsonify(calls=calls)
+
+
+@controls.post("/fault")
+def control_fault() -> Response:
+    data = request.get_json(force=True)
+    state().faults[data["path"]] = Fault(
+        errcode=int(data.get("errcode", -1)), status=int(data.get("status", 200)), times=int(data.get("times", 1))
+    )
+    return jsonify(ok=True)
+
+
+@controls.post("/expire-tokens")
+def control_expire_tokens() -> Response:
+    with state().lock:
+        state().tokens.clear()
+    return jsonify(ok=True)
+
+
+@controls.post("/reset")
+def control_reset() -> Response:
+    state().reset()
+    return jsonify(ok=True)
+
+
+def create_fake_platform(apps: Mapping[str, str]) -> Flask:
+    """A fake platform that knows the given {appid or corpid: secret} pairs."""
+    app = Flask(__name__)
+    app.extensions["fake_state"] = FakeState(apps=dict(apps))
+    app.register_blueprint(api)
+    app.register_blueprint(controls)
+    return app

@@ -1,0 +1,49 @@
+"""The worker process: an RQ worker on all queues, plus a tiny periodic scheduler.
+
+Periodic jobs are declared once in ``PERIODIC``. Any number of workers may run: each tick takes
+a Redis key with ``SET NX EX`` so a periodic job is enqueued once per interval, cluster-wide.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask
+from rq import SimpleWorker
+
+from bot.extensions import QUEUE_NAMES, get_queues, get_redis
+from bot.jobs import enqueue
+
+log = logging.getLogger(__name__)
+
+PERIODIC: dict[str, int] = {"sweep": 60}  # job name -> interval in seconds
+
+
+def tick(app: Flask) -> None:
+    with app.app_context():
+        connection = get_redis()
+        for name, interval in PERIODIC.items():
+            if connection.set(f"citybot:periodic:{name}", "1", nx=True, ex=interval):
+                enqueue(get_queues(), name)
+
+
+def _ticker(app: Flask, stop: threading.Event) -> None:
+    while not stop.wait(5):
+        try:
+            tick(app)
+        except Exception:  # noqa: BLE001 - Redis away: try again next tick
+            log.warning("periodic tick failed", exc_info=True)
+
+
+def run_worker(app: Flask, burst: bool = False) -> None:
+    """Work all queues in priority order. SimpleWorker: jobs run in this process, with its app context."""
+    stop = threading.Event()
+    if not burst:
+        threading.Thread(target=_ticker, args=(app, stop), daemon=True, name="citybot-ticker").start()
+    with app.app_context():
+        queues = [get_queues()[name] for name in QUEUE_NAMES]
+        try:
+            SimpleWorker(queues, connection=get_redis()).work(burst=burst, with_scheduler=not burst)
+        finally:
+            stop.set()
