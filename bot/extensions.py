@@ -80,7 +80,7 @@ class RedisQueues:
         self.queues: dict[str, Queue] = {}
 
     def init_app(self, app: Flask, url: str) -> None:
-        self.connection = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        self.connection = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=5)
         self.queues = {name: Queue(name, connection=self.connection) for name in QUEUE_NAMES}
         app.extensions["citybot.redis"] = self
 

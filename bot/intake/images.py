@@ -60,7 +60,9 @@ def store_image(data: bytes, media_dir: Path, max_pixels: int, thumb_size: int) 
             upright = ImageOps.exif_transpose(image).convert("RGB")
     except ImageRejected:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:  # Pillow's own guard, past twice its default limit
+        raise ImageRejected(f"image too large: {exc}") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ImageRejected(f"unreadable image: {exc}") from exc
 
     folder = media_dir / sha[:2]
