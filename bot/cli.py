@@ -12,6 +12,7 @@ from bot.extensions import get_db
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_db)
     app.cli.add_command(worker)
+    app.cli.add_command(run_embedded)
 
 
 @click.command("init-db")
@@ -30,6 +31,20 @@ def worker(burst: bool) -> None:
     from worker.main import run_worker
 
     run_worker(current_app, burst=burst)
+
+
+@click.command("run-embedded")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--fake-port", default=5001, type=int)
+def run_embedded(host: str, port: int, fake_port: int) -> None:
+    """Web + worker + fake WeChat platform on the embedded profile (what `make run` starts)."""
+    from bot.devserver import run_embedded as run
+
+    settings = current_app.extensions["citybot.settings"]
+    if not settings.fake_platform:
+        raise click.UsageError("run-embedded needs the fake platform (embedded profile)")
+    run(settings, host, port, fake_port)
 
 
 def _create_app() -> Flask:

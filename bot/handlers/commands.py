@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from bot.intake.numbers import is_case_number
 
 GREETINGS = frozenset(
-    {"你好", "您好", "在吗", "在么", "有人吗", "hi", "hello", "嗨", "喂", "哈喽", "谢谢", "好的", "收到", "ok", "嗯", "?", "？"}
+    {"你好", "您好", "在吗", "在么", "有人吗", "hi", "hello", "嗨", "喂", "哈喽",
+     "谢谢", "好的", "收到", "ok", "嗯", "?", "？"}
 )
 HELP_WORDS = frozenset({"帮助", "help", "菜单", "怎么用", "使用说明", "说明"})
 NUMBER = re.compile(r"\d{8}-\d{4,}")

@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
-from bot.wechat.fake.state import Fault, FakeState
+from bot.wechat.fake.state import FakeState, Fault
 
 api = Blueprint("fake_api", __name__)
 controls = Blueprint("fake_controls", __name__, url_prefix="/_fake")
