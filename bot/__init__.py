@@ -11,8 +11,23 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.embedded_redis import ensure_embedded_redis
 from bot.extensions import Database, RedisQueues
+from bot.geo.index import AreaIndexCache
 from bot.handlers import build_router
+from bot.intake.classify import Classifier
+from bot.intake.taxonomy import load_taxonomy
+from bot.intake.understand import Understanding
 from bot.wechat.envelope import Envelope
+
+
+def build_understanding(settings: Settings, queues: RedisQueues) -> Understanding:
+    taxonomy = load_taxonomy(settings.taxonomy_file, settings.lexicon_file)
+    assert queues.connection is not None
+    return Understanding(
+        taxonomy,
+        lambda: Classifier.load(taxonomy, settings.classifier_model),
+        AreaIndexCache(queues.connection),
+        settings.classify_min_confidence,
+    )
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
@@ -36,7 +51,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         settings.wechat_token, settings.wechat_aes_key, settings.wechat_appid, settings.wechat_max_clock_skew
     )
     Database().init_app(app, settings)
-    RedisQueues().init_app(app, settings.redis_url)
+    queues = RedisQueues()
+    queues.init_app(app, settings.redis_url)
+    app.extensions["citybot.understanding"] = build_understanding(settings, queues)
 
     from bot import cli, health
     from bot.webhooks import wechat

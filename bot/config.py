@@ -79,6 +79,10 @@ class Settings:
     thumbnail_size: int = 320
     draft_window_seconds: int = 600
     location_memory_seconds: int = 600
+    taxonomy_file: Path = ROOT / "bot" / "data" / "taxonomy.yaml"
+    lexicon_file: Path = ROOT / "bot" / "data" / "lexicon.yaml"
+    classifier_model: Path = ROOT / "bot" / "data" / "classifier.npz"
+    classify_min_confidence: float = 0.3  # below: the dispatcher triages instead of automatic routing
     fake_platform: bool = True  # the built-in fake WeChat platform is in use (never in production)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -112,6 +116,10 @@ class Settings:
             wework_api_base_url=wework_base.rstrip("/"),
             media_dir=Path(get("MEDIA_DIR") or instance_dir / "media"),
             fake_platform=parse_bool(get("CITYBOT_FAKE_PLATFORM"), default=embedded),
+            taxonomy_file=Path(get("TAXONOMY_FILE") or defaults.taxonomy_file),
+            lexicon_file=Path(get("LEXICON_FILE") or defaults.lexicon_file),
+            classifier_model=Path(get("CLASSIFIER_MODEL") or defaults.classifier_model),
+            classify_min_confidence=float(get("CLASSIFY_MIN_CONFIDENCE") or defaults.classify_min_confidence),
         )
         for name in SECRETS:
             if get(name):

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.handlers.router import Context, Router
+from bot.intake.understand import Understanding
 from bot.jobs import Deferred
 from bot.models import InboundMessage, Resident
 from bot.wechat.messages import WeChatMessage
@@ -76,6 +77,7 @@ def process(
     session: Session,
     settings: Settings,
     router: Router,
+    understanding: Understanding,
     msg: WeChatMessage,
     xml: str,
     now: datetime,
@@ -90,7 +92,8 @@ def process(
         )
         return Outcome(previous, duplicate=True)
     try:
-        ctx = Context(session=session, settings=settings, now=now, resident=resident_for(session, msg.source, now))
+        resident = resident_for(session, msg.source, now)
+        ctx = Context(session=session, settings=settings, now=now, resident=resident, understanding=understanding)
         reply = router.dispatch(msg, ctx)
         row.state = "processed"
         row.reply_text = reply.text if reply is not None else None

@@ -20,10 +20,17 @@ from bot import create_app
 from bot.config import Settings, normalise_database_url
 from bot.embedded_redis import ensure_embedded_redis
 from bot.extensions import QUEUE_NAMES, get_queues, get_redis
+from bot.geo.area_file import read_area_file
+from bot.geo.loading import load_area
+from bot.intake.classify import Classifier
+from bot.intake.taxonomy import load_taxonomy
 from bot.models import Base
 from bot.schema import upgrade
 from bot.wechat.fake import create_fake_platform
 from tests.wechat_phone import WeChatServer
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_AREA = read_area_file(ROOT / "demo" / "area.geojson")
 
 APPID, SECRET = "wx2c2769f8efd9abc2", "test-secret"
 TOKEN, AES_KEY = "spamtest", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -130,10 +137,17 @@ def settings(database_url: str, redis_url: str, fake_platform: FakePlatform, tmp
     )
 
 
+@pytest.fixture(scope="session")
+def classifier() -> Classifier:
+    """The shipped model, loaded once (jieba's dictionary takes a second)."""
+    return Classifier.load(load_taxonomy())
+
+
 @pytest.fixture
-def app(settings: Settings, fake_platform: FakePlatform):  # noqa: ANN201
+def app(settings: Settings, fake_platform: FakePlatform, classifier: Classifier):  # noqa: ANN201
     app = create_app(settings)
     app.testing = True
+    app.extensions["citybot.understanding"].preload(classifier)
     engine = app.extensions["citybot.db"].engine
     with engine.begin() as connection:
         tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
@@ -145,6 +159,8 @@ def app(settings: Settings, fake_platform: FakePlatform):  # noqa: ANN201
                 connection.execute(text(f'DELETE FROM "{table}"'))
     with app.app_context():
         get_redis().flushdb()
+        with app.extensions["citybot.db"].transaction() as session:
+            load_area(session, DEMO_AREA)  # the demo town: 4 squads, 24 grids, 41 places
     fake_platform.reset()
     yield app
     engine.dispose()

@@ -44,6 +44,7 @@ def test_photo_location_text_makes_a_case_and_the_worker_stores_the_photo(
 
     third = wechat.text(OPENID, "南山大街有人占道烧烤")
     assert third.text.startswith("已受理，编号 ")
+    assert "已识别为：露天烧烤" in third.text and "秀水广场网格" in third.text and "已转城区一中队处理" in third.text
     number = case_number(third.text)
     if encrypted:
         assert third.response.get_data(as_text=True).count("<Encrypt>") == 1  # answered in AES mode
@@ -51,7 +52,9 @@ def test_photo_location_text_makes_a_case_and_the_worker_stores_the_photo(
     case = db.scalar(select(Case).where(Case.number == number))
     assert case.state == "received" and case.description == "南山大街有人占道烧烤"
     assert (case.lat, case.lng, case.datum, case.location_source) == (29.605, 119.042, "gcj02", "message")
-    assert case.address == "千岛湖广场" and case.category_code is None and case.grid_code is None
+    assert case.address == "千岛湖广场"
+    assert (case.category_code, case.grid_code, case.unit_code, case.triage_reason) == (
+        "E0510", "330127001002002", "SQ01", None)
     assert [e.to_state for e in case.events] == ["received"]
 
     run_worker()

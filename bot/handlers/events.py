@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from bot.handlers import texts
+from bot import texts
 from bot.handlers.resident import parse_point, query
 from bot.handlers.router import Context, Reply, Router
-from bot.intake.reports import Intake
 from bot.wechat.messages import WeChatMessage
 
 
@@ -22,7 +21,7 @@ def on_unsubscribe(msg: WeChatMessage, ctx: Context) -> None:
 def on_location_event(msg: WeChatMessage, ctx: Context) -> None:
     point = parse_point(msg.get("Latitude"), msg.get("Longitude"))
     if point is not None:
-        Intake(ctx.session, ctx.settings).remember_location(ctx.resident, *point, ctx.now)
+        ctx.intake().remember_location(ctx.resident, *point, ctx.now)
     return None  # WeChat shows nothing for LOCATION events; answer "success"
 
 

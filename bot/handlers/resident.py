@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.handlers import texts
+from bot import texts
 from bot.handlers.commands import parse_command
 from bot.handlers.router import Context, Reply, Router
 from bot.intake.cases import CancelOutcome, cancel_case, find_own_case, recent_cases
-from bot.intake.reports import Intake, Point, Progress
+from bot.intake.reports import Point, Progress
+from bot.intake.units import unit_name
 from bot.wechat.messages import WeChatMessage
 
 
@@ -25,8 +26,9 @@ def parse_point(lat: str, lng: str) -> tuple[float, float] | None:
 def progress_reply(progress: Progress, ctx: Context, prefix: str = "") -> Reply:
     for media in progress.media:
         ctx.defer("fetch_media", media.id)
-    if progress.created and progress.case is not None:
-        return Reply(texts.case_created(progress.case))
+    if progress.created and progress.case is not None and progress.understood is not None:
+        unit = unit_name(ctx.session, progress.understood.routing.unit_code)
+        return Reply(texts.case_created(progress.case, progress.understood, unit))
     if progress.attached and progress.case is not None:
         return Reply(texts.photo_attached(progress.case))
     return Reply(prefix + texts.missing(progress.missing))
@@ -35,7 +37,7 @@ def progress_reply(progress: Progress, ctx: Context, prefix: str = "") -> Reply:
 def on_text(msg: WeChatMessage, ctx: Context) -> Reply:
     command = parse_command(msg.content)
     if command is None:
-        progress = Intake(ctx.session, ctx.settings).add_text(ctx.resident, msg.content.strip(), ctx.now)
+        progress = ctx.intake().add_text(ctx.resident, msg.content.strip(), ctx.now)
         return progress_reply(progress, ctx, prefix=texts.DESCRIPTION_RECEIVED)
     if command.name == "help":
         return Reply(texts.HELP)
@@ -67,12 +69,12 @@ def cancel(ctx: Context, number: str | None) -> Reply:
 
 
 def on_image(msg: WeChatMessage, ctx: Context) -> Reply:
-    progress = Intake(ctx.session, ctx.settings).add_media(ctx.resident, "image", msg.media_id, ctx.now)
+    progress = ctx.intake().add_media(ctx.resident, "image", msg.media_id, ctx.now)
     return progress_reply(progress, ctx, prefix=texts.PHOTO_RECEIVED)
 
 
 def on_voice(msg: WeChatMessage, ctx: Context) -> Reply:
-    intake = Intake(ctx.session, ctx.settings)
+    intake = ctx.intake()
     progress = intake.add_media(ctx.resident, "voice", msg.media_id, ctx.now)
     recognition = msg.recognition.strip().rstrip("。")
     if not recognition:
@@ -92,7 +94,7 @@ def on_location(msg: WeChatMessage, ctx: Context) -> Reply:
     if point is None:
         return Reply(texts.BAD_LOCATION)
     label = msg.get("Label") or None
-    progress = Intake(ctx.session, ctx.settings).add_location(
+    progress = ctx.intake().add_location(
         ctx.resident, Point(point[0], point[1], source="message", label=label), ctx.now
     )
     prefix = texts.LOCATION_RECEIVED.format(label=f"（{label}）" if label else "")

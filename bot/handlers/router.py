@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.intake.reports import Intake
+from bot.intake.understand import Understanding
 from bot.jobs import Deferred
 from bot.wechat.messages import WeChatMessage
 
@@ -35,7 +37,11 @@ class Context:
     settings: Settings
     now: datetime
     resident: Resident
+    understanding: Understanding
     jobs: list[Deferred] = field(default_factory=list)
+
+    def intake(self) -> Intake:
+        return Intake(self.session, self.settings, self.understanding)
 
     def defer(self, job: str, *args: Any) -> None:
         """Enqueue job ``job`` (a name from ``bot.jobs.JOBS``) after the commit."""

@@ -2,8 +2,12 @@
 
 A resident may send text, photos, voice and a location in any order within the draft window
 (10 minutes of inactivity by default). As soon as the draft has a description and a location it
-becomes a case (``received``). Photos sent after that, within the window, attach to the case;
-new text or a new location starts a new report.
+becomes a case (``received``), classified, geotagged and routed in the same transaction. Photos
+sent after that, within the window, attach to the case; new text or a new location starts a new
+report.
+
+Where the location comes from, in order of trust: a location message, a fresh LOCATION event,
+a photo's EXIF GPS (read by the worker), a place named in the description (gazetteer).
 """
 
 from __future__ import annotations
@@ -17,7 +21,10 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.dispatch.states import transition
+from bot.geo.datum import wgs84_to_gcj02
+from bot.intake.geotag import locate_text
 from bot.intake.numbers import next_case_number
+from bot.intake.understand import Understanding, Understood, understand_case
 from bot.models import Case, Draft, Media, Resident
 
 
@@ -40,14 +47,16 @@ class Progress:
     attached: bool = False
     missing: list[str] = field(default_factory=list)  # "description" | "location"
     media: list[Media] = field(default_factory=list)  # new media to download
+    understood: Understood | None = None  # category, grid and routing of the case created now
 
 
 class Intake:
     """The report-assembly service for one database session."""
 
-    def __init__(self, session: Session, settings: Settings) -> None:
+    def __init__(self, session: Session, settings: Settings, understanding: Understanding) -> None:
         self.session = session
         self.settings = settings
+        self.understanding = understanding
         self.window = timedelta(seconds=settings.draft_window_seconds)
         self.zone = ZoneInfo(settings.timezone)
 
@@ -78,6 +87,19 @@ class Intake:
         progress = self._advance(resident, draft, now)
         progress.media.append(media)
         return progress
+
+    def locate_by_photo(self, media_pk: int, now: datetime) -> Progress | None:
+        """The worker read GPS from a photo: it locates the photo's draft if nothing better did."""
+        media = self.session.get(Media, media_pk)
+        if media is None or media.gps_lat is None or media.draft_id is None:
+            return None
+        resident = self.session.get(Resident, media.resident_id, with_for_update=True)
+        draft = self.session.get(Draft, media.draft_id, with_for_update=True)
+        if draft is None or resident is None or draft.state != "open" or draft.has_location:
+            return None
+        self._set_location(draft, _photo_point(media))
+        progress = self._advance(resident, draft, now)
+        return progress if progress.created else None
 
     def remember_location(self, resident: Resident, lat: float, lng: float, now: datetime) -> None:
         """A LOCATION event: kept on the resident, used by a report that sends no location."""
@@ -112,9 +134,11 @@ class Intake:
 
     def _advance(self, resident: Resident, draft: Draft, now: datetime) -> Progress:
         if not draft.has_location:
-            remembered = self._remembered_location(resident, now)
-            if remembered is not None:
-                self._set_location(draft, remembered)
+            fallback = self._remembered_location(resident, now) or self._photo_location(draft)
+            if fallback is None and draft.description:
+                fallback = self._named_place(draft.description)
+            if fallback is not None:
+                self._set_location(draft, fallback)
         missing = [
             name
             for name, present in (("description", bool(draft.description)), ("location", draft.has_location))
@@ -122,7 +146,7 @@ class Intake:
         ]
         if missing:
             return Progress(draft=draft, missing=missing)
-        return Progress(draft=draft, case=self._promote(resident, draft, now), created=True)
+        return self._promote(resident, draft, now)
 
     def _remembered_location(self, resident: Resident, now: datetime) -> Point | None:
         fresh = timedelta(seconds=self.settings.location_memory_seconds)
@@ -132,7 +156,18 @@ class Intake:
             return None
         return Point(resident.last_lat, resident.last_lng, source="event")
 
-    def _promote(self, resident: Resident, draft: Draft, now: datetime) -> Case:
+    @staticmethod
+    def _photo_location(draft: Draft) -> Point | None:
+        located = [m for m in draft.media if m.gps_lat is not None]
+        return _photo_point(located[0]) if located else None
+
+    def _named_place(self, text: str) -> Point | None:
+        found = locate_text(self.understanding.area(self.session), text)
+        if found.lat is None or found.lng is None:
+            return None
+        return Point(found.lat, found.lng, source="text", label=found.place)
+
+    def _promote(self, resident: Resident, draft: Draft, now: datetime) -> Progress:
         number = next_case_number(self.session, now.astimezone(self.zone).date())
         case = Case(
             number=number,
@@ -148,8 +183,14 @@ class Intake:
         )
         self.session.add(case)
         transition(self.session, case, "receive", actor_kind="resident", actor_id=str(resident.id), at=now)
+        understood = understand_case(self.session, self.understanding, case)
         self.session.flush()
         for media in draft.media:
             media.case_id = case.id
         draft.state, draft.case_id = "promoted", case.id
-        return case
+        return Progress(draft=draft, case=case, created=True, understood=understood)
+
+
+def _photo_point(media: Media) -> Point:
+    lat, lng = wgs84_to_gcj02(media.gps_lat, media.gps_lng)  # EXIF is WGS-84; we keep GCJ-02
+    return Point(lat, lng, source="exif")

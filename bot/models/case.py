@@ -55,8 +55,11 @@ class Case(Location, Base):
     description: Mapped[str] = mapped_column(Text)
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"), index=True)
     category_code: Mapped[str | None] = mapped_column(String(8))
+    category_confidence: Mapped[float | None]
     grid_code: Mapped[str | None] = mapped_column(String(20))
     unit_code: Mapped[str | None] = mapped_column(String(32))  # squad or department handling it
+    # Why the dispatcher must look at it first (low_confidence | outside), None when routed.
+    triage_reason: Mapped[str | None] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

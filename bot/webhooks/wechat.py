@@ -7,9 +7,8 @@ import time
 from flask import Blueprint, Response, current_app, request
 from wechatpy.replies import TextReply
 
-from bot import inbox
+from bot import inbox, texts
 from bot.extensions import get_db, get_queues
-from bot.handlers import texts
 from bot.jobs import enqueue
 from bot.wechat.envelope import Envelope, EnvelopeError
 from bot.wechat.messages import BadXML, WeChatMessage
@@ -47,7 +46,8 @@ def receive() -> Response:
         raise EnvelopeError(400, str(exc)) from exc
 
     outcome = inbox.process(
-        get_db().session, settings, current_app.extensions["citybot.router"], msg, opened.xml, clock.now(),
+        get_db().session, settings, current_app.extensions["citybot.router"],
+        current_app.extensions["citybot.understanding"], msg, opened.xml, clock.now(),
         raise_errors=current_app.testing,
     )
     for job in outcome.jobs:

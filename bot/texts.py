@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from bot.intake.understand import Understood
 from bot.models import Case
 
 STATE_LABELS = {
@@ -63,13 +64,27 @@ def brief(text: str, size: int = 14) -> str:
     return text if len(text) <= size else text[:size] + "…"
 
 
-def case_created(case: Case) -> str:
-    return (
-        f"已受理，编号 {case.number}。\n"
-        f"问题：{brief(case.description, 40)}\n"
-        f"位置：{place(case)}\n"
-        f"我们将尽快安排处理，进展会及时推送给您。发送“查询 {case.number}”可随时查看。"
-    )
+TRIAGE_NOTES = {
+    "outside": "该位置不在本局管辖网格内，工作人员将核实后处理。",
+    "low_confidence": "工作人员将尽快核实并安排处理。",
+}
+SOURCE_NOTES = {"text": "（根据描述识别，如不准确请发送位置）", "exif": "（根据照片定位）"}
+
+
+def case_created(case: Case, understood: Understood, unit: str | None) -> str:
+    lines = [f"已受理，编号 {case.number}。", f"问题：{brief(case.description, 40)}"]
+    if understood.routing.triage_reason != "low_confidence":
+        lines.append(f"已识别为：{understood.classification.name}")
+    where = place(case) + SOURCE_NOTES.get(case.location_source or "", "")
+    if understood.geo.grid_name:
+        where += f"，{understood.geo.grid_name}"
+    lines.append(f"位置：{where}")
+    if unit is not None:
+        lines.append(f"已转{unit}处理。")
+    else:
+        lines.append(TRIAGE_NOTES.get(understood.routing.triage_reason or "", TRIAGE_NOTES["low_confidence"]))
+    lines.append(f"处理进展会及时推送给您，发送“查询 {case.number}”可随时查看。")
+    return "\n".join(lines)
 
 
 def photo_attached(case: Case) -> str:

@@ -1,0 +1,1 @@
+"""Geography: datum conversion, the area file, the grid index and the gazetteer."""

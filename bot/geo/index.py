@@ -1,0 +1,92 @@
+"""Point → grid lookup with a shapely STRtree, and name → place lookup for the gazetteer.
+
+The index is built from the database and cached per process; ``AreaIndexCache`` rebuilds it when
+``citybot load-area`` bumps the area version in Redis, so every process sees a new area.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import redis
+import shapely
+from shapely import STRtree
+from shapely.geometry import shape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import Grid, Place
+
+VERSION_KEY = "citybot:area-version"
+
+
+@dataclass(frozen=True)
+class GridHit:
+    code: str
+    name: str
+    squad_code: str
+
+
+@dataclass(frozen=True)
+class PlaceHit:
+    name: str
+    lat: float
+    lng: float
+
+
+class AreaIndex:
+    def __init__(self, grids: list[Grid], places: list[Place]) -> None:
+        # Sorted by code: on a shared border the smallest code wins, whatever the load order.
+        grids = sorted(grids, key=lambda g: g.code)
+        self.grids = [GridHit(g.code, g.name, g.squad_code) for g in grids]
+        self.geometries = [shape(json.loads(g.geometry)) for g in grids]
+        for geometry in self.geometries:
+            shapely.prepare(geometry)
+        self.tree = STRtree(self.geometries)
+        self.places: dict[str, PlaceHit] = {}
+        for place in places:
+            hit = PlaceHit(place.name, place.lat, place.lng)
+            for name in (place.name, *place.aliases):
+                self.places.setdefault(name, hit)
+        names = sorted(self.places, key=len, reverse=True)  # longest match first: 明珠菜场门口 > 明珠
+        self.pattern = re.compile("|".join(map(re.escape, names))) if names else None
+
+    @classmethod
+    def load(cls, session: Session) -> AreaIndex:
+        return cls(list(session.scalars(select(Grid))), list(session.scalars(select(Place))))
+
+    def grid_at(self, lat: float, lng: float) -> GridHit | None:
+        """The grid covering the point (border points included: lowest code wins), or None."""
+        point = shapely.Point(lng, lat)
+        candidates = self.tree.query(point, predicate="intersects")
+        return self.grids[int(min(candidates))] if len(candidates) else None
+
+    def place_in(self, text: str) -> PlaceHit | None:
+        """The longest gazetteer name or alias mentioned in ``text``."""
+        if self.pattern is None:
+            return None
+        match = self.pattern.search(text)
+        return self.places[match.group(0)] if match else None
+
+
+class AreaIndexCache:
+    """One ``AreaIndex`` per process, rebuilt when the area version in Redis changes."""
+
+    def __init__(self, connection: redis.Redis) -> None:
+        self.redis = connection
+        self.index: AreaIndex | None = None
+        self.version: bytes | None = None
+
+    def get(self, session: Session) -> AreaIndex:
+        try:
+            version = self.redis.get(VERSION_KEY)
+        except redis.RedisError:
+            version = self.version  # Redis away: keep what we have
+        if self.index is None or version != self.version:
+            self.index, self.version = AreaIndex.load(session), version
+        return self.index
+
+    def bump(self) -> None:
+        self.redis.incr(VERSION_KEY)

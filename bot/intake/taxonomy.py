@@ -1,0 +1,55 @@
+"""The bureau's categories (taxonomy.yaml: codes, names, limits, handlers, keywords) and lexicon."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_TAXONOMY = DATA / "taxonomy.yaml"
+DEFAULT_LEXICON = DATA / "lexicon.yaml"
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    name: str
+    limit: str  # "4h" working hours, "5d" working days, "2n" clock hours
+    handler: str  # "squad" or a department's code
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    categories: dict[str, Category]
+    lexicon: dict[str, tuple[str, ...]]  # code -> colloquial words and phrases
+
+    def __getitem__(self, code: str) -> Category:
+        return self.categories[code]
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.categories
+
+    def phrases(self) -> dict[str, str]:
+        """Every keyword and lexicon phrase → its category (first category wins on a clash)."""
+        found: dict[str, str] = {}
+        for code, category in self.categories.items():
+            for phrase in (*category.keywords, *self.lexicon.get(code, ())):
+                found.setdefault(phrase, code)
+        return found
+
+
+def load_taxonomy(path: Path = DEFAULT_TAXONOMY, lexicon_path: Path | None = DEFAULT_LEXICON) -> Taxonomy:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    categories = {
+        item["code"]: Category(item["code"], item["name"], str(item["limit"]), item["handler"],
+                               tuple(str(k) for k in item.get("keywords") or ()))
+        for item in data["categories"]
+    }
+    lexicon: dict[str, tuple[str, ...]] = {}
+    if lexicon_path is not None and Path(lexicon_path).exists():
+        raw = yaml.safe_load(Path(lexicon_path).read_text(encoding="utf-8")) or {}
+        lexicon = {code: tuple(str(w) for w in words or ()) for code, words in raw.items() if code in categories}
+    return Taxonomy(categories, lexicon)
