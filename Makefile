@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench train clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,7 @@ install: $(BIN)/.installed
 
 run: install
 	$(BIN)/citybot init-db
+	$(BIN)/citybot load-area demo/area.geojson
 	$(BIN)/citybot run-embedded
 
 lint: install
@@ -25,6 +26,12 @@ test: install lint
 
 bench: install
 	$(BIN)/python benchmarks/webhook.py
+	$(BIN)/python benchmarks/classify.py
+	$(BIN)/python benchmarks/geo.py
+
+train: install
+	$(BIN)/citybot train-classifier
+	$(BIN)/citybot evaluate-classifier
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

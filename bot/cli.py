@@ -2,20 +2,127 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
 from bot.extensions import get_db
 
 
 def init_app(app: Flask) -> None:
-    app.cli.add_command(init_db)
-    app.cli.add_command(worker)
-    app.cli.add_command(run_embedded)
+    for command in (init_db, worker, run_embedded, load_area, classify, geotag, train_classifier,
+                    evaluate_classifier):
+        app.cli.add_command(command)
+
+
+def json_lines(stream: TextIO, handle: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """JSON lines in, one JSON line out per input line, same order; a bad line gives {"error": …}."""
+    for line in stream:
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict):
+                raise ValueError("each line must be a JSON object")
+            result = handle(item)
+        except (ValueError, KeyError, TypeError) as exc:
+            result = {"error": str(exc) or type(exc).__name__}
+        click.echo(json.dumps(result, ensure_ascii=False))
+
+
+@click.command("load-area")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_area(path: Path) -> None:
+    """Load grids and places from a GeoJSON file (GCJ-02); idempotent, all or nothing."""
+    from bot.geo.area_file import AreaFileError, read_area_file
+    from bot.geo.loading import load_area as load
+
+    try:
+        area = read_area_file(path)
+    except AreaFileError as exc:
+        raise click.ClickException(f"{path}: {exc}; nothing was loaded") from exc
+    with get_db().transaction() as session:
+        report = load(session, area)
+    current_app.extensions["citybot.understanding"].area_cache.bump()
+    click.echo(f"loaded {report.grids} grids, {report.places} places, {report.squads} squads from {path}")
+
+
+@click.command("classify")
+@with_appcontext
+def classify() -> None:
+    """JSON lines {"text"} on stdin → {"code", "name", "confidence"} on stdout."""
+    understanding = current_app.extensions["citybot.understanding"]
+
+    def handle(item: dict[str, Any]) -> dict[str, Any]:
+        text = item["text"]
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError("text must be a non-empty string")
+        result = understanding.classify(text)
+        return {"code": result.code, "name": result.name, "confidence": result.confidence}
+
+    json_lines(sys.stdin, handle)
+
+
+@click.command("geotag")
+@with_appcontext
+def geotag() -> None:
+    """JSON lines {"lat","lng","crs"} or {"text"} → {"grid_code","squad_code","lat","lng","source"}."""
+    from bot.intake.geotag import locate_point, locate_text
+
+    index = current_app.extensions["citybot.understanding"].area(get_db().session)
+
+    def handle(item: dict[str, Any]) -> dict[str, Any]:
+        if "text" in item:
+            result = locate_text(index, str(item["text"]))
+        elif "lat" in item and "lng" in item:
+            crs = item.get("crs", "gcj02")
+            result = locate_point(index, item["lat"], item["lng"], source=crs, crs=crs)
+        else:
+            raise ValueError('give "lat" and "lng" (with "crs"), or "text"')
+        if result.grid_code is None:
+            return {"grid_code": None, "reason": result.reason, "lat": result.lat, "lng": result.lng}
+        return {"grid_code": result.grid_code, "squad_code": result.squad_code, "lat": round(result.lat, 7),
+                "lng": round(result.lng, 7), "source": result.source}
+
+    json_lines(sys.stdin, handle)
+
+
+@click.command("train-classifier")
+@with_appcontext
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def train_classifier(output: Path | None) -> None:
+    """Train the classifier on training/classifier/train.jsonl (needs the [train] extra)."""
+    from bot.intake.training import TRAIN_FILE, read_examples, train
+
+    settings = current_app.extensions["citybot.settings"]
+    taxonomy = current_app.extensions["citybot.understanding"].taxonomy
+    model = train(taxonomy, read_examples(TRAIN_FILE))
+    target = output or settings.classifier_model
+    model.save(target)
+    click.echo(f"wrote {target} ({target.stat().st_size // 1024} KiB)")
+
+
+@click.command("evaluate-classifier")
+@with_appcontext
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
+def evaluate_classifier(path: Path | None) -> None:
+    """Top-1 accuracy, per-category recall and confusion pairs on the held-out evaluation set."""
+    from bot.intake.training import EVAL_FILE, evaluate, read_examples, report
+
+    understanding = current_app.extensions["citybot.understanding"]
+    result = evaluate(understanding.classifier, read_examples(path or EVAL_FILE), understanding.min_confidence)
+    click.echo(report(result, understanding.taxonomy, understanding.min_confidence))
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Create or migrate the schema (idempotent)."""
     from bot.schema import upgrade
@@ -25,6 +132,7 @@ def init_db() -> None:
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--burst", is_flag=True, help="Process what is queued, then exit.")
 def worker(burst: bool) -> None:
     """An RQ worker with the periodic scheduler, on all the service's queues."""
@@ -34,6 +142,7 @@ def worker(burst: bool) -> None:
 
 
 @click.command("run-embedded")
+@with_appcontext
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
 @click.option("--fake-port", default=5001, type=int)

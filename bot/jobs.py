@@ -31,6 +31,8 @@ class JobSpec:
 JOBS: dict[str, JobSpec] = {
     "fetch_media": JobSpec("worker.jobs.fetch_media", "high", timeout=120,
                            retry=Retry(max=5, interval=[10, 30, 120, 600, 1800])),
+    "send_outbound": JobSpec("worker.jobs.send_outbound", "default", timeout=60,
+                             retry=Retry(max=5, interval=[5, 30, 120, 600, 1800])),
     "sweep": JobSpec("worker.jobs.sweep", "low", timeout=300),
 }
 
