@@ -9,25 +9,31 @@ from flask import Flask
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.dispatch.calendar import WorkCalendar
 from bot.embedded_redis import ensure_embedded_redis
 from bot.extensions import Database, RedisQueues
 from bot.geo.index import AreaIndexCache
-from bot.handlers import build_router
+from bot.handlers import build_resident_router, build_squad_router
 from bot.intake.classify import Classifier
 from bot.intake.taxonomy import load_taxonomy
 from bot.intake.understand import Understanding
+from bot.services import Services
 from bot.wechat.envelope import Envelope
 
 
-def build_understanding(settings: Settings, queues: RedisQueues) -> Understanding:
+def build_services(settings: Settings, queues: RedisQueues) -> Services:
     taxonomy = load_taxonomy(settings.taxonomy_file, settings.lexicon_file)
     assert queues.connection is not None
-    return Understanding(
+    understanding = Understanding(
         taxonomy,
         lambda: Classifier.load(taxonomy, settings.classifier_model),
         AreaIndexCache(queues.connection),
         settings.classify_min_confidence,
     )
+    calendar = WorkCalendar.from_settings(settings.timezone, settings.work_windows, settings.extra_holidays,
+                                          settings.extra_workdays)
+    routers = {"wechat": build_resident_router(), "wework": build_squad_router()}
+    return Services(settings, Clock(), understanding, calendar, routers)
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
@@ -44,21 +50,21 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    app.extensions["citybot.settings"] = settings
-    app.extensions["citybot.clock"] = Clock()
-    app.extensions["citybot.router"] = build_router()
-    app.extensions["citybot.wechat_envelope"] = Envelope(
-        settings.wechat_token, settings.wechat_aes_key, settings.wechat_appid, settings.wechat_max_clock_skew
-    )
     Database().init_app(app, settings)
     queues = RedisQueues()
     queues.init_app(app, settings.redis_url)
-    app.extensions["citybot.understanding"] = build_understanding(settings, queues)
+    app.extensions["citybot.services"] = build_services(settings, queues)
+    skew = settings.wechat_max_clock_skew
+    app.extensions["citybot.envelopes"] = {
+        "wechat": Envelope(settings.wechat_token, settings.wechat_aes_key, settings.wechat_appid, skew),
+        "wework": Envelope(settings.wework_token, settings.wework_aes_key, settings.wework_corp_id, skew,
+                           always_encrypted=True),
+    }
 
-    from bot import cli, health
-    from bot.webhooks import wechat
+    from bot import cli, health, links
+    from bot.webhooks import wechat, wework
 
-    app.register_blueprint(health.bp)
-    app.register_blueprint(wechat.bp)
+    for blueprint in (health.bp, wechat.bp, wework.bp, links.bp):
+        app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

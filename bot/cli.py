@@ -13,11 +13,12 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from bot.extensions import get_db
+from bot.services import get_services
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db, worker, run_embedded, load_area, classify, geotag, train_classifier,
-                    evaluate_classifier):
+    for command in (init_db, worker, run_embedded, load_area, load_directory, classify, geotag, deadline,
+                    extension, train_classifier, evaluate_classifier):
         app.cli.add_command(command)
 
 
@@ -50,15 +51,76 @@ def load_area(path: Path) -> None:
         raise click.ClickException(f"{path}: {exc}; nothing was loaded") from exc
     with get_db().transaction() as session:
         report = load(session, area)
-    current_app.extensions["citybot.understanding"].area_cache.bump()
+    get_services().understanding.area_cache.bump()
     click.echo(f"loaded {report.grids} grids, {report.places} places, {report.squads} squads from {path}")
+
+
+@click.command("load-directory")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_directory(path: Path) -> None:
+    """Load units (squads, departments) and staff from a YAML file; idempotent, all or nothing."""
+    from bot.dispatch.directory import DirectoryError, read_directory
+    from bot.dispatch.directory import load_directory as load
+
+    try:
+        data = read_directory(path)
+    except DirectoryError as exc:
+        raise click.ClickException(f"{path}: {exc}; nothing was loaded") from exc
+    with get_db().transaction() as session:
+        report = load(session, data)
+    click.echo(f"loaded {report.units} units and {report.staff} staff from {path}"
+               + (f"; {report.deactivated} staff no longer listed were deactivated" if report.deactivated else ""))
+
+
+@click.command("deadline")
+@with_appcontext
+@click.argument("code")
+@click.option("--start", required=True, help="Dispatch moment, ISO 8601 (local time if no offset).")
+def deadline(code: str, start: str) -> None:
+    """Print the deadline a case of category CODE dispatched at --start gets."""
+    from datetime import datetime
+
+    from bot.dispatch.calendar import Limit
+
+    services = get_services()
+    taxonomy = services.understanding.taxonomy
+    if code not in taxonomy:
+        raise click.BadParameter(f"unknown category {code}", param_hint="CODE")
+    try:
+        moment = datetime.fromisoformat(start)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--start") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=services.calendar.zone)
+    result = services.calendar.deadline(moment, Limit.parse(taxonomy[code].limit))
+    click.echo(result.astimezone(services.calendar.zone).isoformat())
+
+
+@click.command("extension")
+@with_appcontext
+@click.argument("decision", type=click.Choice(["approve", "refuse"]))
+@click.argument("request_id", type=int)
+@click.option("--by", "decided_by", default="dispatcher", help="Who decides (recorded in the case trail).")
+def extension(decision: str, request_id: int, decided_by: str) -> None:
+    """Approve or refuse a squad's 延期 request (until the console does it)."""
+    from bot.dispatch.squad import SquadDesk
+
+    services = get_services()
+    with get_db().transaction() as session:
+        try:
+            request = SquadDesk(session, services).decide_extension(request_id, decision == "approve", decided_by,
+                                                                    services.clock.now())
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"extension request {request.id}: {request.state}")
 
 
 @click.command("classify")
 @with_appcontext
 def classify() -> None:
     """JSON lines {"text"} on stdin → {"code", "name", "confidence"} on stdout."""
-    understanding = current_app.extensions["citybot.understanding"]
+    understanding = get_services().understanding
 
     def handle(item: dict[str, Any]) -> dict[str, Any]:
         text = item["text"]
@@ -76,7 +138,7 @@ def geotag() -> None:
     """JSON lines {"lat","lng","crs"} or {"text"} → {"grid_code","squad_code","lat","lng","source"}."""
     from bot.intake.geotag import locate_point, locate_text
 
-    index = current_app.extensions["citybot.understanding"].area(get_db().session)
+    index = get_services().understanding.area(get_db().session)
 
     def handle(item: dict[str, Any]) -> dict[str, Any]:
         if "text" in item:
@@ -101,8 +163,8 @@ def train_classifier(output: Path | None) -> None:
     """Train the classifier on training/classifier/train.jsonl (needs the [train] extra)."""
     from bot.intake.training import TRAIN_FILE, read_examples, train
 
-    settings = current_app.extensions["citybot.settings"]
-    taxonomy = current_app.extensions["citybot.understanding"].taxonomy
+    settings = get_services().settings
+    taxonomy = get_services().understanding.taxonomy
     model = train(taxonomy, read_examples(TRAIN_FILE))
     target = output or settings.classifier_model
     model.save(target)
@@ -116,7 +178,7 @@ def evaluate_classifier(path: Path | None) -> None:
     """Top-1 accuracy, per-category recall and confusion pairs on the held-out evaluation set."""
     from bot.intake.training import EVAL_FILE, evaluate, read_examples, report
 
-    understanding = current_app.extensions["citybot.understanding"]
+    understanding = get_services().understanding
     result = evaluate(understanding.classifier, read_examples(path or EVAL_FILE), understanding.min_confidence)
     click.echo(report(result, understanding.taxonomy, understanding.min_confidence))
 
@@ -150,7 +212,7 @@ def run_embedded(host: str, port: int, fake_port: int) -> None:
     """Web + worker + fake WeChat platform on the embedded profile (what `make run` starts)."""
     from bot.devserver import run_embedded as run
 
-    settings = current_app.extensions["citybot.settings"]
+    settings = get_services().settings
     if not settings.fake_platform:
         raise click.UsageError("run-embedded needs the fake platform (embedded profile)")
     run(settings, host, port, fake_port)

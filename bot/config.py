@@ -13,6 +13,7 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,11 @@ SECRETS = (
     "WECHAT_TOKEN",
     "WECHAT_APPID",
     "WECHAT_SECRET",
+    "WEWORK_CORP_ID",
+    "WEWORK_SECRET",
+    "WEWORK_AGENT_ID",
+    "WEWORK_TOKEN",
+    "WEWORK_AES_KEY",
 )
 
 
@@ -35,6 +41,10 @@ def parse_bool(value: str | None, default: bool = False) -> bool:
 
 def int_or_none(value: str | None) -> int | None:
     return int(value) if value not in (None, "") else None
+
+
+def parse_dates(value: str | None) -> tuple[date, ...]:
+    return tuple(date.fromisoformat(v.strip()) for v in (value or "").split(",") if v.strip())
 
 
 def normalise_database_url(url: str) -> str:
@@ -65,11 +75,11 @@ class Settings:
     wechat_http_timeout: float = 5.0
     wechat_max_clock_skew: int = 300  # seconds a signed request may be old (or early)
 
-    wework_corp_id: str = ""
-    wework_secret: str = ""
-    wework_agent_id: str = ""
-    wework_token: str = ""
-    wework_aes_key: str = ""
+    wework_corp_id: str = "ww0000000000citybot"
+    wework_secret: str = "dev-wework-secret"
+    wework_agent_id: str = "1000002"
+    wework_token: str = "citybot-dev-wework-token"
+    wework_aes_key: str = "citybotDevWeWorkAesKey0123456789abcdefghijk"  # 43 characters
     wework_api_base_url: str = "https://qyapi.weixin.qq.com"
 
     media_dir: Path = ROOT / "instance" / "media"
@@ -83,6 +93,11 @@ class Settings:
     lexicon_file: Path = ROOT / "bot" / "data" / "lexicon.yaml"
     classifier_model: Path = ROOT / "bot" / "data" / "classifier.npz"
     classify_min_confidence: float = 0.3  # below: the dispatcher triages instead of automatic routing
+    work_windows: str = "08:30-12:00,13:30-17:30"
+    extra_holidays: tuple[date, ...] = ()  # CITYBOT_HOLIDAYS=2027-01-28,2027-01-29
+    extra_workdays: tuple[date, ...] = ()  # CITYBOT_WORKDAYS (调休 working weekends)
+    public_base_url: str = "http://127.0.0.1:5000"  # where squads' links point (signed, expiring)
+    link_max_age: int = 14 * 86400
     fake_platform: bool = True  # the built-in fake WeChat platform is in use (never in production)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -108,11 +123,6 @@ class Settings:
             timezone=get("CITYBOT_TIMEZONE", defaults.timezone),
             wechat_aes_key=get("WECHAT_AES_KEY", ""),
             wechat_api_base_url=wechat_base.rstrip("/"),
-            wework_corp_id=get("WEWORK_CORP_ID", ""),
-            wework_secret=get("WEWORK_SECRET", ""),
-            wework_agent_id=get("WEWORK_AGENT_ID", ""),
-            wework_token=get("WEWORK_TOKEN", ""),
-            wework_aes_key=get("WEWORK_AES_KEY", ""),
             wework_api_base_url=wework_base.rstrip("/"),
             media_dir=Path(get("MEDIA_DIR") or instance_dir / "media"),
             fake_platform=parse_bool(get("CITYBOT_FAKE_PLATFORM"), default=embedded),
@@ -120,6 +130,10 @@ class Settings:
             lexicon_file=Path(get("LEXICON_FILE") or defaults.lexicon_file),
             classifier_model=Path(get("CLASSIFIER_MODEL") or defaults.classifier_model),
             classify_min_confidence=float(get("CLASSIFY_MIN_CONFIDENCE") or defaults.classify_min_confidence),
+            work_windows=get("CITYBOT_WORK_WINDOWS") or defaults.work_windows,
+            extra_holidays=parse_dates(get("CITYBOT_HOLIDAYS")),
+            extra_workdays=parse_dates(get("CITYBOT_WORKDAYS")),
+            public_base_url=(get("PUBLIC_BASE_URL") or defaults.public_base_url).rstrip("/"),
         )
         for name in SECRETS:
             if get(name):

@@ -33,6 +33,9 @@ JOBS: dict[str, JobSpec] = {
                            retry=Retry(max=5, interval=[10, 30, 120, 600, 1800])),
     "send_outbound": JobSpec("worker.jobs.send_outbound", "default", timeout=60,
                              retry=Retry(max=5, interval=[5, 30, 120, 600, 1800])),
+    "dispatch_case": JobSpec("worker.jobs.dispatch_case", "high", timeout=60,
+                             retry=Retry(max=5, interval=[5, 30, 120, 600, 1800])),
+    "escalate": JobSpec("worker.jobs.escalate", "default", timeout=300),
     "sweep": JobSpec("worker.jobs.sweep", "low", timeout=300),
 }
 

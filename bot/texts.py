@@ -1,7 +1,8 @@
-"""Everything the service says to residents, in one place (concise, polite, official-account style)."""
+"""Everything the service says to residents and squads, in one place (concise, polite, official style)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.intake.understand import Understood
@@ -113,3 +114,75 @@ def missing(parts: list[str]) -> str:
     if parts == ["description"]:
         return ASK_DESCRIPTION
     return f"还需要：\n· 问题位置：{ASK_LOCATION}\n· 问题描述：{ASK_DESCRIPTION}"
+
+
+def local_time(moment: datetime, zone: str) -> str:
+    return f"{moment.astimezone(ZoneInfo(zone)):%m月%d日 %H:%M}"
+
+
+# -- pushes to the resident ------------------------------------------------------------------------
+PUSH_DISPATCHED = "您反映的问题（编号 {number}）已派遣至{unit}，将于{deadline}前处理。"
+PUSH_ACCEPTED = "编号 {number}：{unit}已签收，正在处理。"
+PUSH_RESOLVED = "编号 {number}：已处置完毕。\n处置说明：{note}"
+
+
+# -- squads (WeChat Work) --------------------------------------------------------------------------
+SQUAD_HELP = (
+    "可用指令（编号如 20261121-0042）：\n"
+    "· 签收 编号\n"
+    "· 办结 编号 处置说明（请先发送处置后照片）\n"
+    "· 退回 编号 原因\n"
+    "· 延期 编号 天数 原因\n"
+    "· 待办：本单位未办结案件"
+)
+NOT_IN_DIRECTORY = "您不在处置人员名单中，暂不能处理案件。请联系指挥中心。"
+SQUAD_PHOTO_RECEIVED = "照片已收到。请回复“办结 编号 处置说明”完成办结。"
+SQUAD_NO_CASE = "未找到编号 {number} 的案件，请核对编号。"
+SQUAD_NOT_OURS = "编号 {number} 不属于本单位，不能操作。"
+SQUAD_ILLEGAL = "编号 {number} 当前状态为“{state}”，不能{action}。"
+SQUAD_NEEDS_NUMBER = "请在指令后写上案件编号，例如“{word} 20261121-0042”。"
+SQUAD_NEEDS_REASON = "请说明{what}，例如“{example}”。"
+SQUAD_NEEDS_PHOTO = "办结需要处置后照片：请先发送现场照片，再回复“办结 {number} 处置说明”。"
+SQUAD_ACCEPTED = "已签收 {number}，处置时限 {deadline}。"
+SQUAD_RESOLVED = "已办结 {number}（照片 {photos} 张），{timeliness}。"
+SQUAD_RETURNED = "已退回 {number}，指挥中心将重新派遣。"
+SQUAD_EXTENSION_REQUESTED = "已提交延期申请：{number} 延期 {days} 个工作日，待指挥中心审批。"
+SQUAD_NO_TODO = "本单位暂无待办案件。"
+ACTION_WORDS = {"accept": "签收", "resolve": "办结", "return": "退回", "extend": "延期"}
+
+
+def squad_todo(lines: list[tuple[str, str, str, str]]) -> str:
+    """(number, category, state, deadline) per open case, nearest deadline first."""
+    rows = [f"{n} {c} {s} 时限{d}" for n, c, s, d in lines]
+    return "本单位待办案件：\n" + "\n".join(rows)
+
+
+def dispatch_card(number: str, category: str, where: str, description: str, deadline: str, photos: int,
+                  link: str) -> dict:
+    """The WeChat Work text card a squad receives for a new case (no resident identity in it)."""
+    return {
+        "msgtype": "textcard",
+        "textcard": {
+            "title": f"【新案件】{category} {number}",
+            "description": (
+                f'<div class="normal">地点：{where}</div>'
+                f'<div class="normal">问题：{brief(description, 60)}</div>'
+                f'<div class="highlight">处置时限：{deadline}</div>'
+                f'<div class="gray">现场照片 {photos} 张，点击查看详情。回复“签收 {number}”签收；'
+                f'办结请先发处置后照片，再回复“办结 {number} 说明”。</div>'
+            ),
+            "url": link,
+            "btntxt": "详情",
+        },
+    }
+
+
+def reminder_card(number: str, category: str, deadline: str, link: str) -> dict:
+    description = f'<div class="highlight">处置时限：{deadline}</div><div class="normal">已用去 75% 处置时间，请尽快处理。</div>'
+    return {"msgtype": "textcard", "textcard": {
+        "title": f"【即将超期】{category} {number}", "description": description, "url": link, "btntxt": "详情"}}
+
+
+def overdue_notice(number: str, category: str, unit: str, deadline: str) -> dict:
+    content = f"【超期督办】{unit}案件 {number}（{category}）已于{deadline}超期，请立即处理。"
+    return {"msgtype": "text", "text": {"content": content}}

@@ -147,7 +147,7 @@ def classifier() -> Classifier:
 def app(settings: Settings, fake_platform: FakePlatform, classifier: Classifier):  # noqa: ANN201
     app = create_app(settings)
     app.testing = True
-    app.extensions["citybot.understanding"].preload(classifier)
+    app.extensions["citybot.services"].understanding.preload(classifier)
     engine = app.extensions["citybot.db"].engine
     with engine.begin() as connection:
         tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
@@ -173,7 +173,7 @@ def client(app):  # noqa: ANN001, ANN201
 
 @pytest.fixture
 def clock(app):  # noqa: ANN001, ANN201
-    return app.extensions["citybot.clock"]
+    return app.extensions["citybot.services"].clock
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ OPENID = "oResident0000000000000000001"
 
 def make_client(app) -> OfficialAccountClient:  # noqa: ANN001
     with app.app_context():
-        return OfficialAccountClient(app.extensions["citybot.settings"], get_redis())
+        return OfficialAccountClient(app.extensions["citybot.services"].settings, get_redis())
 
 
 def test_every_call_goes_to_the_configured_base_url(app, fake_platform):
@@ -95,7 +95,7 @@ def test_media_queued_while_redis_was_down_is_swept_up(settings, wechat, fake_pl
     from tests.wechat_phone import WeChatServer
 
     phone = WeChatServer(dead_redis.test_client(), wechat.token, "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-                         "wx2c2769f8efd9abc2", dead_redis.extensions["citybot.clock"])
+                         "wx2c2769f8efd9abc2", dead_redis.extensions["citybot.services"].clock)
     answer = phone.image(OPENID, fake_platform.upload(street_photo()))
     assert "照片已收到" in answer.text  # the resident is answered although Redis is down
     db.execute(update(Media).values(created_at=datetime.now(UTC) - timedelta(minutes=5)))

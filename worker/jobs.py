@@ -1,4 +1,4 @@
-"""RQ job functions. Each takes ids, calls a service, and raises on failure so RQ records it.
+"""RQ job functions. Each takes ids, calls services, and raises on failure so RQ records it.
 
 They run inside the app context the worker pushed (``worker.main``); they never render HTML.
 """
@@ -7,55 +7,104 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from sqlalchemy import select
 
 from bot import texts
+from bot.dispatch.escalation import escalate as escalate_cases
+from bot.dispatch.service import Dispatcher
 from bot.extensions import get_db, get_queues, get_redis
 from bot.intake import media
 from bot.intake.reports import Intake
 from bot.intake.units import unit_name
 from bot.jobs import JOBS, enqueue
+from bot.models import Case, Media, OutboundMessage
 from bot.outbound import deliver, queue_text_to_resident
-from bot.wechat.client import OfficialAccountClient
+from bot.services import get_services
+from bot.wechat.client import OfficialAccountClient, WeWorkClient
+from bot.wechat.errors import WeChatAPIError
 
 LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+STALE = timedelta(minutes=2)
+
+
+def client_for(channel: str) -> OfficialAccountClient | WeWorkClient:
+    settings = get_services().settings
+    cls = WeWorkClient if channel == "wework" else OfficialAccountClient
+    return cls(settings, get_redis())
+
+
+def send_now(message_ids: list[int]) -> None:
+    """Deliver at once (lowest latency); a transient failure hands the message to a retrying job."""
+    for pk in message_ids:
+        try:
+            deliver(get_db().sessions, client_for, pk)
+        except WeChatAPIError:
+            enqueue(get_queues(), "send_outbound", pk)
 
 
 def fetch_media(media_pk: int) -> str:
-    """Download a photo or voice note; a photo's GPS may locate the report it belongs to."""
-    settings = current_app.extensions["citybot.settings"]
-    client = OfficialAccountClient(settings, get_redis())
-    state = media.fetch_media(get_db().sessions, client, settings, media_pk)
-    if state == "stored":
-        with get_db().transaction() as session:
-            intake = Intake(session, settings, current_app.extensions["citybot.understanding"])
-            progress = intake.locate_by_photo(media_pk, datetime.now(UTC))
-            if progress is None or progress.case is None or progress.understood is None:
-                return state
-            resident = progress.case.reporter
-            unit = unit_name(session, progress.understood.routing.unit_code)
-            message = queue_text_to_resident(session, resident, texts.case_created(progress.case, progress.understood,
-                                                                                   unit), progress.case.id)
-        enqueue(get_queues(), "send_outbound", message.id)
+    """Download a photo or voice note; a resident's photo GPS may locate the report it belongs to."""
+    services = get_services()
+    with get_db().transaction() as session:
+        channel = session.get_one(Media, media_pk).channel
+    state = media.fetch_media(get_db().sessions, client_for(channel), services.settings, media_pk)
+    if state != "stored" or channel != "wechat":
+        return state
+    with get_db().transaction() as session:
+        progress = Intake(session, services.settings, services.understanding).locate_by_photo(
+            media_pk, datetime.now(UTC))
+        if progress is None or progress.case is None or progress.understood is None:
+            return state
+        case, understood = progress.case, progress.understood
+        unit = unit_name(session, understood.routing.unit_code)
+        message = queue_text_to_resident(session, case.reporter, texts.case_created(case, understood, unit), case.id)
+        message_id, case_id, routed = message.id, case.id, not understood.routing.needs_triage
+    send_now([message_id])
+    if routed:
+        dispatch_case(case_id)
+    return state
+
+
+def dispatch_case(case_pk: int) -> str:
+    services = get_services()
+    with get_db().transaction() as session:
+        case = session.get(Case, case_pk, with_for_update=True)
+        if case is None or case.state != "received" or case.unit_code is None or case.triage_reason:
+            return "skipped"
+        sent = Dispatcher(session, services).dispatch(case, services.clock.now())
+        ids, state = sent.ids, case.state
+    send_now(ids)
     return state
 
 
 def send_outbound(message_pk: int) -> str:
-    settings = current_app.extensions["citybot.settings"]
-    return deliver(get_db().sessions, OfficialAccountClient(settings, get_redis()), message_pk)
+    return deliver(get_db().sessions, client_for, message_pk)
+
+
+def escalate() -> int:
+    services = get_services()
+    with get_db().transaction() as session:
+        ids = escalate_cases(session, services, services.clock.now()).ids
+    send_now(ids)
+    return len(ids)
 
 
 def sweep() -> dict[str, int]:
     """Re-enqueue work whose job was lost (Redis was down when it was due)."""
+    cutoff = datetime.now(UTC) - STALE
     with get_db().transaction() as session:
-        pending = media.stale_pending(session, older_than=timedelta(minutes=2))
-    requeued = 0
-    for pk in pending:
-        if not _is_live(JOBS["fetch_media"].job_id(pk)):
-            requeued += enqueue(get_queues(), "fetch_media", pk)
-    return {"media_requeued": requeued}
+        pending_media = media.stale_pending(session, older_than=STALE)
+        undispatched = list(session.scalars(select(Case.id).where(
+            Case.state == "received", Case.unit_code.is_not(None), Case.triage_reason.is_(None),
+            Case.created_at < cutoff)))
+        unsent = list(session.scalars(select(OutboundMessage.id).where(
+            OutboundMessage.state == "queued", OutboundMessage.created_at < cutoff)))
+    counts = {}
+    for name, ids in (("fetch_media", pending_media), ("dispatch_case", undispatched), ("send_outbound", unsent)):
+        counts[name] = sum(enqueue(get_queues(), name, pk) for pk in ids if not _is_live(JOBS[name].job_id(pk)))
+    return counts
 
 
 def _is_live(job_id: str) -> bool:

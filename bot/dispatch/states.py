@@ -97,3 +97,20 @@ def transition(
     case.updated_at = at
     session.add(event)
     return event
+
+
+def record_event(
+    session: Session,
+    case: Case,
+    action: str,
+    *,
+    actor_kind: str,
+    actor_id: str | None = None,
+    note: str | None = None,
+    at: datetime,
+) -> CaseEvent:
+    """A step that is not a state change (reminder, overdue, extension requested …), in the same trail."""
+    event = CaseEvent(case=case, at=at, action=action, from_state=case.state, to_state=case.state,
+                      actor_kind=actor_kind, actor_id=actor_id, note=note, media_ids=[])
+    session.add(event)
+    return event

@@ -1,15 +1,65 @@
-"""Inbound message → service calls → passive reply. No business rules here."""
+"""Inbound message → service calls → passive reply. No business rules here.
+
+``handle_resident`` and ``handle_squad`` build the handler context of their channel (finding or
+creating the sender) and run the channel's router; the inbox calls them inside its transaction.
+"""
 
 from __future__ import annotations
 
-from bot.handlers import events, resident
-from bot.handlers.router import Router
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.handlers import events, resident, squad
+from bot.handlers.context import ResidentContext, SquadContext
+from bot.handlers.router import Reply, Router
+from bot.jobs import Deferred
+from bot.models import Resident, Staff
+from bot.services import Services
+from bot.wechat.messages import WeChatMessage
 
 
-def build_router() -> Router:
+def build_resident_router() -> Router:
     """The official account's router, built fresh for each app."""
     router = Router()
     resident.register(router)
     events.register(router)
     router.on("*")(resident.on_anything_else)  # last: after every specific route
     return router
+
+
+def build_squad_router() -> Router:
+    """The WeChat Work app's router."""
+    router = Router()
+    squad.register(router)
+    return router
+
+
+def resident_for(session: Session, openid: str, now: datetime) -> Resident:
+    """The sender's row, created on first contact and locked for this transaction."""
+    query = select(Resident).where(Resident.openid == openid).with_for_update()
+    found = session.scalar(query)
+    if found is None:
+        try:
+            with session.begin_nested():
+                found = Resident(openid=openid, first_seen=now, last_seen=now)
+                session.add(found)
+        except IntegrityError:  # created meanwhile by a concurrent message of the same resident
+            found = session.scalars(query).one()
+    found.last_seen = now
+    return found
+
+
+def handle_resident(services: Services, session: Session, msg: WeChatMessage,
+                    now: datetime) -> tuple[Reply | None, list[Deferred]]:
+    ctx = ResidentContext(session, services, now, resident=resident_for(session, msg.source, now))
+    return services.routers["wechat"].dispatch(msg, ctx), ctx.jobs
+
+
+def handle_squad(services: Services, session: Session, msg: WeChatMessage,
+                 now: datetime) -> tuple[Reply | None, list[Deferred]]:
+    staff = session.scalar(select(Staff).where(Staff.wework_userid == msg.source, Staff.active).with_for_update())
+    ctx = SquadContext(session, services, now, userid=msg.source, staff=staff)
+    return services.routers["wework"].dispatch(msg, ctx), ctx.jobs

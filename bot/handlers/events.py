@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot import texts
+from bot.handlers.context import ResidentContext as Context
 from bot.handlers.resident import parse_point, query
-from bot.handlers.router import Context, Reply, Router
+from bot.handlers.router import Reply, Router
 from bot.wechat.messages import WeChatMessage
 
 

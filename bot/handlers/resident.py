@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.handlers.commands import parse_command
-from bot.handlers.router import Context, Reply, Router
+from bot.handlers.context import ResidentContext as Context
+from bot.handlers.router import Reply, Router
 from bot.intake.cases import CancelOutcome, cancel_case, find_own_case, recent_cases
 from bot.intake.reports import Point, Progress
 from bot.intake.units import unit_name
@@ -27,6 +28,8 @@ def progress_reply(progress: Progress, ctx: Context, prefix: str = "") -> Reply:
     for media in progress.media:
         ctx.defer("fetch_media", media.id)
     if progress.created and progress.case is not None and progress.understood is not None:
+        if not progress.understood.routing.needs_triage:
+            ctx.defer("dispatch_case", progress.case.id)
         unit = unit_name(ctx.session, progress.understood.routing.unit_code)
         return Reply(texts.case_created(progress.case, progress.understood, unit))
     if progress.attached and progress.case is not None:

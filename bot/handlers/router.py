@@ -8,20 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy.orm import Session
-
-from bot.config import Settings
-from bot.intake.reports import Intake
-from bot.intake.understand import Understanding
-from bot.jobs import Deferred
 from bot.wechat.messages import WeChatMessage
-
-if TYPE_CHECKING:
-    from bot.models import Resident
 
 
 @dataclass(frozen=True)
@@ -31,24 +21,7 @@ class Reply:
     text: str
 
 
-@dataclass
-class Context:
-    session: Session
-    settings: Settings
-    now: datetime
-    resident: Resident
-    understanding: Understanding
-    jobs: list[Deferred] = field(default_factory=list)
-
-    def intake(self) -> Intake:
-        return Intake(self.session, self.settings, self.understanding)
-
-    def defer(self, job: str, *args: Any) -> None:
-        """Enqueue job ``job`` (a name from ``bot.jobs.JOBS``) after the commit."""
-        self.jobs.append(Deferred(job, args))
-
-
-Handler = Callable[[WeChatMessage, Context], Reply | None]
+Handler = Callable[[WeChatMessage, Any], Reply | None]
 
 
 class Router:
@@ -73,7 +46,7 @@ class Router:
     def click(self, key: str) -> Callable[[Handler], Handler]:
         return self.on(f"click:{key}")
 
-    def dispatch(self, msg: WeChatMessage, ctx: Context) -> Reply | None:
+    def dispatch(self, msg: WeChatMessage, ctx: Any) -> Reply | None:
         for key in msg.route_keys:
             for handler in self._handlers.get(key, ()):
                 reply = handler(msg, ctx)

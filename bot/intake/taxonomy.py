@@ -19,6 +19,7 @@ class Category:
     limit: str  # "4h" working hours, "5d" working days, "2n" clock hours
     handler: str  # "squad" or a department's code
     keywords: tuple[str, ...]
+    photo_required: bool = True  # 办结 needs an after-photo (false for consultations and the like)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,8 @@ def load_taxonomy(path: Path = DEFAULT_TAXONOMY, lexicon_path: Path | None = DEF
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     categories = {
         item["code"]: Category(item["code"], item["name"], str(item["limit"]), item["handler"],
-                               tuple(str(k) for k in item.get("keywords") or ()))
+                               tuple(str(k) for k in item.get("keywords") or ()),
+                               bool(item.get("photo_required", not item["code"].startswith("Z"))))
         for item in data["categories"]
     }
     lexicon: dict[str, tuple[str, ...]] = {}

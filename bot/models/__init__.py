@@ -1,8 +1,9 @@
 """Tables, one module per aggregate. Importing this package registers them all on ``Base``."""
 
-from bot.models.area import Grid, Place, Unit
+from bot.models.area import Grid, Place
 from bot.models.base import Base
-from bot.models.case import Case, CaseEvent, CaseNumberCounter, Draft
+from bot.models.case import Case, CaseEvent, CaseNumberCounter, Draft, ExtensionRequest
+from bot.models.directory import Staff, Unit
 from bot.models.media import Media
 from bot.models.message import InboundMessage
 from bot.models.outbound import OutboundMessage
@@ -14,11 +15,13 @@ __all__ = [
     "CaseEvent",
     "CaseNumberCounter",
     "Draft",
+    "ExtensionRequest",
     "Grid",
     "InboundMessage",
     "OutboundMessage",
     "Place",
     "Media",
     "Resident",
+    "Staff",
     "Unit",
 ]

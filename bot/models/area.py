@@ -1,4 +1,4 @@
-"""The bureau's area: grids (单元网格) owned by squads, named places, handling units."""
+"""The bureau's area: grids (单元网格) owned by squads, and named places (the gazetteer)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,6 @@ from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base
-
-
-class Unit(Base):
-    """A handling unit: a squad (中队, owns grids) or a specialist department (环卫处 …)."""
-
-    __tablename__ = "unit"
-
-    code: Mapped[str] = mapped_column(String(32), primary_key=True)
-    name: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))  # squad | department
-    wework_party_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class Grid(Base):

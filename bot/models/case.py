@@ -62,6 +62,16 @@ class Case(Location, Base):
     triage_reason: Mapped[str | None] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Handling clock (set at dispatch; an approved extension moves the deadline).
+    dispatched_at: Mapped[datetime | None]
+    deadline: Mapped[datetime | None] = mapped_column(index=True)
+    remind_at: Mapped[datetime | None]  # 75 % of the handling time used
+    reminded_at: Mapped[datetime | None]
+    overdue_at: Mapped[datetime | None]  # set when the deadline passed unresolved (督办)
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    # 按期 (True) / 超期 (False), frozen when the case is resolved, so statistics never recompute it.
+    on_time: Mapped[bool | None]
 
     reporter: Mapped[Resident | None] = relationship()
     media: Mapped[list[Media]] = relationship(foreign_keys=[Media.case_id], order_by=Media.id)
@@ -96,3 +106,19 @@ class CaseNumberCounter(Base):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last: Mapped[int] = mapped_column(default=0)
+
+
+class ExtensionRequest(Base):
+    """延期: a squad asks for more days; the bureau approves (the deadline moves) or refuses."""
+
+    __tablename__ = "extension_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    days: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | approved | refused
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]

@@ -22,7 +22,9 @@ class Media(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # "image" | "voice"
     media_id: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(16), default="wechat", server_default="wechat")  # wechat | wework
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"), index=True)
+    staff_userid: Mapped[str | None] = mapped_column(String(64), index=True)  # a squad member's photo
     draft_id: Mapped[int | None] = mapped_column(ForeignKey("draft.id"), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
     state: Mapped[str] = mapped_column(String(16), default="pending")

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from wechatpy.crypto import WeChatCrypto
+from wechatpy.enterprise.crypto import WeChatCrypto as WeWorkCrypto
+from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.utils import WeChatSigner
 
@@ -41,13 +43,19 @@ def sign(*parts: str) -> str:
 
 
 class Envelope:
-    """Verification for one endpoint. ``aes_key`` empty: plain mode only."""
+    """Verification for one endpoint.
 
-    def __init__(self, token: str, aes_key: str, app_id: str, max_skew: int) -> None:
+    Official account: plain mode, or safe mode when ``aes_key`` is set (``encrypt_type=aes``).
+    WeChat Work (``always_encrypted``): every callback is encrypted with the corp id as app id.
+    """
+
+    def __init__(self, token: str, aes_key: str, app_id: str, max_skew: int, *, always_encrypted: bool = False) -> None:
         self.token = token
         self.app_id = app_id
         self.max_skew = max_skew
-        self.crypto = WeChatCrypto(token, aes_key, app_id) if aes_key else None
+        self.always_encrypted = always_encrypted
+        crypto_class = WeWorkCrypto if always_encrypted else WeChatCrypto
+        self.crypto = crypto_class(token, aes_key, app_id) if aes_key else None
 
     def check_fresh(self, timestamp: str, now: float) -> None:
         if not timestamp.isdigit():
@@ -60,10 +68,23 @@ class Envelope:
         if not hmac.compare_digest(expected, args.get("signature", "")):
             raise EnvelopeError(403, "bad signature")
 
+    def open_echo(self, args: Mapping[str, str], now: float) -> str:
+        """WeChat Work's URL verification: the echostr is encrypted; answer it decrypted."""
+        self.check_fresh(args.get("timestamp", ""), now)
+        if self.crypto is None:
+            raise EnvelopeError(400, "AES key not configured")
+        try:
+            return self.crypto.check_signature(args.get("msg_signature", ""), args.get("timestamp", ""),
+                                               args.get("nonce", ""), args.get("echostr", ""))
+        except InvalidSignatureException as exc:
+            raise EnvelopeError(403, "bad msg_signature") from exc
+        except Exception as exc:  # noqa: BLE001 - undecryptable echostr
+            raise EnvelopeError(400, "cannot decrypt echostr") from exc
+
     def open(self, args: Mapping[str, str], body: bytes, now: float) -> Opened:
         timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
         self.check_fresh(timestamp, now)
-        if args.get("encrypt_type", "raw") == "aes":
+        if self.always_encrypted or args.get("encrypt_type", "raw") == "aes":
             return self._open_aes(args, body, timestamp, nonce)
         self.check_plain_signature(args)
         try:
@@ -85,7 +106,7 @@ class Envelope:
             xml = self.crypto.decrypt_message(outer, args.get("msg_signature", ""), timestamp, nonce)
         except InvalidSignatureException as exc:
             raise EnvelopeError(403, "bad msg_signature") from exc
-        except InvalidAppIdException as exc:
+        except (InvalidAppIdException, InvalidCorpIdException) as exc:
             raise EnvelopeError(403, "message for another app id") from exc
         except Exception as exc:  # noqa: BLE001 - any decryption failure is the sender's fault
             raise EnvelopeError(400, "cannot decrypt") from exc

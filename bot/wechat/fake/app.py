@@ -1,9 +1,11 @@
 """The fake platform's HTTP API: the WeChat endpoints the service calls, plus ``/_fake`` controls.
 
-Real endpoints (same paths, parameters and JSON shapes as api.weixin.qq.com):
-``GET /cgi-bin/token``, ``POST /cgi-bin/stable_token``, ``GET /cgi-bin/media/get``,
+Real endpoints (same paths, parameters and JSON shapes as api.weixin.qq.com and
+qyapi.weixin.qq.com; one fake serves both, telling them apart by path and credentials):
+official account: ``GET /cgi-bin/token``, ``POST /cgi-bin/stable_token``, ``GET /cgi-bin/media/get``,
 ``POST /cgi-bin/media/upload``, ``POST /cgi-bin/message/custom/send``,
-``POST /cgi-bin/message/template/send``.
+``POST /cgi-bin/message/template/send``; WeChat Work: ``GET /cgi-bin/gettoken``,
+``POST /cgi-bin/message/send`` (and the shared ``media/get``).
 
 Controls for tests and the simulator: ``POST /_fake/media`` (store a file, get a media_id as a
 phone upload would), ``GET /_fake/calls`` (what the service sent), ``POST /_fake/fault`` (make
@@ -72,6 +74,26 @@ def stable_token() -> Response:
         return error(40125, "invalid appsecret")
     token = state().issue_token(data["appid"], reuse=not data.get("force_refresh"))
     return jsonify(access_token=token, expires_in=7200)
+
+
+@api.get("/cgi-bin/gettoken")
+def wework_token() -> Response:
+    corpid, secret = request.args.get("corpid", ""), request.args.get("corpsecret", "")
+    if state().apps.get(corpid) != secret:
+        return error(40001, "invalid corpsecret")
+    return jsonify(errcode=0, errmsg="ok", access_token=state().issue_token(corpid, reuse=True), expires_in=7200)
+
+
+@api.post("/cgi-bin/message/send")
+def wework_message_send() -> Response:
+    data = body_json()
+    if not isinstance(data, dict) or not data.get("msgtype") or not data.get("agentid"):
+        return error(40008, "invalid message type or agentid")
+    if not (data.get("touser") or data.get("toparty") or data.get("totag")):
+        return error(40003, "invalid receiver")
+    if "toparty" in data and data["toparty"] and not all(p.isdigit() for p in str(data["toparty"]).split("|")):
+        return error(60123, "invalid party id")
+    return jsonify(errcode=0, errmsg="ok", invaliduser="", invalidparty="", msgid=f"fake{len(state().calls)}")
 
 
 @api.get("/cgi-bin/media/get")

@@ -1,0 +1,44 @@
+"""What both webhooks do with a POST: open the envelope, run the inbox, enqueue, seal the reply."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from flask import Response, current_app, request
+from wechatpy.replies import TextReply
+
+from bot import inbox, texts
+from bot.extensions import get_db, get_queues
+from bot.jobs import enqueue
+from bot.services import Services, get_services
+from bot.wechat.envelope import Envelope, EnvelopeError
+from bot.wechat.messages import BadXML, WeChatMessage
+
+
+def refuse(exc: EnvelopeError) -> Response:
+    current_app.logger.info("refused %s request: %s", request.path, exc.reason)
+    return Response(exc.reason, status=exc.status, mimetype="text/plain")
+
+
+def receive(channel: str, envelope: Envelope, handle: Callable[..., tuple]) -> Response:
+    services: Services = get_services()
+    opened = envelope.open(request.args, request.get_data(cache=False), services.clock.time())
+    try:
+        msg = WeChatMessage.from_xml(opened.xml)
+    except BadXML as exc:
+        raise EnvelopeError(400, str(exc)) from exc
+
+    outcome = inbox.process(
+        get_db().session, channel, msg, opened.xml, services.clock.now(),
+        lambda session, m, now: handle(services, session, m, now),
+        raise_errors=current_app.testing,
+    )
+    for job in outcome.jobs:
+        enqueue(get_queues(), job.name, *job.args)
+
+    text = texts.SYSTEM_BUSY if outcome.failed else outcome.reply_text
+    if text is None:
+        return Response("success", mimetype="text/plain")
+    reply = TextReply(source=msg.get("ToUserName"), target=msg.source, content=text, time=int(time.time()))
+    return Response(envelope.seal(reply.render(), opened), mimetype="application/xml")
