@@ -40,6 +40,8 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         app.extensions["citybot.db"] = self
+        # One session per request even when an app context outlives requests (CLI, tests).
+        app.teardown_request(self._close_session)
         app.teardown_appcontext(self._close_session)
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from rq import Queue, Retry
@@ -48,14 +49,15 @@ class Deferred:
     args: tuple[Any, ...]
 
 
-def enqueue(queues: dict[str, Queue], name: str, *args: Any) -> bool:
-    """Enqueue a job by name; False (logged) when Redis is unreachable: the sweeper retries."""
+def enqueue(queues: dict[str, Queue], name: str, *args: Any, delay: int = 0) -> bool:
+    """Enqueue a job by name (after ``delay`` seconds); False (logged) when Redis is unreachable."""
     spec = JOBS[name]
+    options = dict(job_id=spec.job_id(*args), job_timeout=spec.timeout, retry=spec.retry, failure_ttl=30 * 86400)
     try:
-        queues[spec.queue].enqueue(
-            spec.func, *args, job_id=spec.job_id(*args), job_timeout=spec.timeout, retry=spec.retry,
-            failure_ttl=30 * 86400,
-        )
+        if delay:
+            queues[spec.queue].enqueue_in(timedelta(seconds=delay), spec.func, *args, **options)
+        else:
+            queues[spec.queue].enqueue(spec.func, *args, **options)
     except Exception:  # noqa: BLE001 - any Redis failure: the database still says "pending"
         log.warning("could not enqueue %s%s; the sweeper will retry", name, args, exc_info=True)
         return False

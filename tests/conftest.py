@@ -12,14 +12,14 @@ import psycopg
 import pytest
 import redis
 import requests
-from rq import SimpleWorker
 from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
 from bot import create_app
 from bot.config import Settings, normalise_database_url
+from bot.dispatch.directory import load_directory, read_directory
 from bot.embedded_redis import ensure_embedded_redis
-from bot.extensions import QUEUE_NAMES, get_queues, get_redis
+from bot.extensions import get_redis
 from bot.geo.area_file import read_area_file
 from bot.geo.loading import load_area
 from bot.intake.classify import Classifier
@@ -27,13 +27,17 @@ from bot.intake.taxonomy import load_taxonomy
 from bot.models import Base
 from bot.schema import upgrade
 from bot.wechat.fake import create_fake_platform
-from tests.wechat_phone import WeChatServer
+from tests.wechat_phone import WeChatServer, WeWorkServer
+from worker.main import make_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_AREA = read_area_file(ROOT / "demo" / "area.geojson")
+DEMO_DIRECTORY = read_directory(ROOT / "demo" / "directory.yaml")
 
 APPID, SECRET = "wx2c2769f8efd9abc2", "test-secret"
 TOKEN, AES_KEY = "spamtest", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+CORP_ID, CORP_SECRET, AGENT_ID = "wwcitybottest0001", "corp-secret", "1000002"
+WEWORK_TOKEN, WEWORK_AES_KEY = "weworktoken", "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut"
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -92,7 +96,7 @@ class FakePlatform:
     """The fake WeChat platform, served over real HTTP on a free local port."""
 
     def __init__(self) -> None:
-        self.app = create_fake_platform({APPID: SECRET})
+        self.app = create_fake_platform({APPID: SECRET, CORP_ID: CORP_SECRET})
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -132,6 +136,13 @@ def settings(database_url: str, redis_url: str, fake_platform: FakePlatform, tmp
         wechat_appid=APPID,
         wechat_secret=SECRET,
         wechat_api_base_url=fake_platform.url,
+        wework_corp_id=CORP_ID,
+        wework_secret=CORP_SECRET,
+        wework_agent_id=AGENT_ID,
+        wework_token=WEWORK_TOKEN,
+        wework_aes_key=WEWORK_AES_KEY,
+        wework_api_base_url=fake_platform.url,
+        public_base_url="http://citybot.test",
         media_dir=tmp_path / "media",
         max_image_pixels=50_000_000,
     )
@@ -161,6 +172,7 @@ def app(settings: Settings, fake_platform: FakePlatform, classifier: Classifier)
         get_redis().flushdb()
         with app.extensions["citybot.db"].transaction() as session:
             load_area(session, DEMO_AREA)  # the demo town: 4 squads, 24 grids, 41 places
+            load_directory(session, DEMO_DIRECTORY)  # its squads' and departments' staff
     fake_platform.reset()
     yield app
     engine.dispose()
@@ -182,6 +194,11 @@ def wechat(client, clock) -> WeChatServer:  # noqa: ANN001
 
 
 @pytest.fixture
+def wework(client, clock) -> WeWorkServer:  # noqa: ANN001
+    return WeWorkServer(client, WEWORK_TOKEN, WEWORK_AES_KEY, CORP_ID, AGENT_ID, clock)
+
+
+@pytest.fixture
 def db(app):  # noqa: ANN001, ANN201
     """A session for assertions (fresh reads)."""
     with app.app_context():
@@ -195,8 +212,6 @@ def run_worker(app):  # noqa: ANN001, ANN201
     """Run the real RQ worker until the queues are empty."""
 
     def run() -> None:
-        with app.app_context():
-            queues = [get_queues()[name] for name in QUEUE_NAMES]
-            SimpleWorker(queues, connection=get_redis()).work(burst=True)
+        make_worker(app).work(burst=True)
 
     return run

@@ -66,10 +66,12 @@ def test_photo_gps_locates_the_report_and_the_resident_gets_the_number(wechat, f
     case = only_case(db)
     assert case.location_source == "exif" and case.grid_code == "330127001002001"
     assert abs(case.lat - 29.609943) < 1e-5 and abs(case.lng - 119.053925) < 1e-5
-    sent = fake_platform.calls("/cgi-bin/message/custom/send")
-    assert len(sent) == 1 and sent[0]["body"]["touser"] == OPENID
-    assert case.number in sent[0]["body"]["text"]["content"] and "根据照片定位" in sent[0]["body"]["text"]["content"]
-    assert db.scalar(select(OutboundMessage.state)) == "sent"
+    sent = [c["body"] for c in fake_platform.calls("/cgi-bin/message/custom/send")]
+    assert all(body["touser"] == OPENID for body in sent)
+    first = sent[0]["text"]["content"]
+    assert first.startswith(f"已受理，编号 {case.number}") and "根据照片定位" in first
+    assert "已派遣至市政处" in sent[1]["text"]["content"]  # 井盖 goes straight on to its department
+    assert set(db.scalars(select(OutboundMessage.state))) == {"sent"}
 
 
 def test_a_location_message_beats_photo_gps(wechat, fake_platform, run_worker, db):
@@ -79,4 +81,5 @@ def test_a_location_message_beats_photo_gps(wechat, fake_platform, run_worker, d
     run_worker()
     case = db.scalar(select(Case).where(Case.number == number))
     assert (case.location_source, case.address) == ("message", "秀水广场")
-    assert fake_platform.calls("/cgi-bin/message/custom/send") == []
+    pushes = [c["body"]["text"]["content"] for c in fake_platform.calls("/cgi-bin/message/custom/send")]
+    assert not any("根据照片定位" in p for p in pushes)

@@ -100,3 +100,44 @@ class WeChatServer:
 
 def now() -> float:
     return time.time()
+
+
+class WeWorkServer:
+    """Sends squad members' messages to ``/wework`` the way WeChat Work does (always encrypted)."""
+
+    def __init__(self, client: FlaskClient, token: str, aes_key: str, corp_id: str, agent_id: str, clock) -> None:  # noqa: ANN001
+        from wechatpy.enterprise.crypto import WeChatCrypto as WeWorkCrypto
+
+        self.client = client
+        self.crypto = WeWorkCrypto(token, aes_key, corp_id)
+        self.token = token
+        self.corp_id = corp_id
+        self.agent_id = agent_id
+        self.clock = clock
+
+    def post_xml(self, xml: str, *, msg_signature: str | None = None) -> Answer:
+        timestamp, nonce = str(int(self.clock.time())), str(next(_msg_ids) % 1_000_000_000)
+        sealed = parse_xml(self.crypto.encrypt_message(xml, nonce, timestamp))
+        body = (f"<xml><ToUserName><![CDATA[{self.corp_id}]]></ToUserName><AgentID><![CDATA[{self.agent_id}]]>"
+                f"</AgentID><Encrypt><![CDATA[{sealed['Encrypt']}]]></Encrypt></xml>")
+        args = {"msg_signature": msg_signature or sealed["MsgSignature"], "timestamp": timestamp, "nonce": nonce}
+        response = self.client.post("/wework", query_string=args, data=body.encode(), content_type="text/xml")
+        fields: dict[str, str] = {}
+        data = response.get_data(as_text=True)
+        if response.status_code == 200 and data.startswith("<xml"):
+            outer = parse_xml(data)
+            fields = parse_xml(self.crypto.decrypt_message(data, outer["MsgSignature"], outer["TimeStamp"],
+                                                           outer["Nonce"]))
+        return Answer(response, fields)
+
+    def xml(self, userid: str, msg_type: str, fields: dict[str, str]) -> str:
+        body = "".join(f"<{k}><![CDATA[{escape(str(v))}]]></{k}>" for k, v in fields.items())
+        return (f"<xml><ToUserName><![CDATA[{self.corp_id}]]></ToUserName><FromUserName><![CDATA[{userid}]]>"
+                f"</FromUserName><CreateTime>{int(self.clock.time())}</CreateTime><MsgType><![CDATA[{msg_type}]]>"
+                f"</MsgType>{body}<MsgId>{next(_msg_ids)}</MsgId><AgentID>{self.agent_id}</AgentID></xml>")
+
+    def text(self, userid: str, content: str) -> Answer:
+        return self.post_xml(self.xml(userid, "text", {"Content": content}))
+
+    def image(self, userid: str, media_id: str) -> Answer:
+        return self.post_xml(self.xml(userid, "image", {"PicUrl": "http://wework.example/p", "MediaId": media_id}))

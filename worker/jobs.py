@@ -35,13 +35,16 @@ def client_for(channel: str) -> OfficialAccountClient | WeWorkClient:
     return cls(settings, get_redis())
 
 
+FIRST_RETRY = 10  # seconds before a message that failed transiently is tried again
+
+
 def send_now(message_ids: list[int]) -> None:
     """Deliver at once (lowest latency); a transient failure hands the message to a retrying job."""
     for pk in message_ids:
         try:
             deliver(get_db().sessions, client_for, pk)
         except WeChatAPIError:
-            enqueue(get_queues(), "send_outbound", pk)
+            enqueue(get_queues(), "send_outbound", pk, delay=FIRST_RETRY)
 
 
 def fetch_media(media_pk: int) -> str:

@@ -36,14 +36,34 @@ def _ticker(app: Flask, stop: threading.Event) -> None:
             log.warning("periodic tick failed", exc_info=True)
 
 
+class AppWorker(SimpleWorker):
+    """Runs each job in this process inside a fresh app context of ``app`` (its own DB session).
+
+    SimpleWorker rather than RQ's forking worker: no fork per job (dispatch latency), and jobs
+    guard themselves (size limits, timeouts) instead of relying on a child process dying.
+    """
+
+    def __init__(self, *args, app: Flask, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.app = app
+
+    def execute_job(self, job, queue):  # noqa: ANN001, ANN201
+        with self.app.app_context():
+            return super().execute_job(job, queue)
+
+
+def make_worker(app: Flask) -> AppWorker:
+    with app.app_context():
+        queues = [get_queues()[name] for name in QUEUE_NAMES]
+        return AppWorker(queues, connection=get_redis(), app=app)
+
+
 def run_worker(app: Flask, burst: bool = False) -> None:
-    """Work all queues in priority order. SimpleWorker: jobs run in this process, with its app context."""
+    """Work all queues in priority order, with the periodic ticker unless ``burst``."""
     stop = threading.Event()
     if not burst:
         threading.Thread(target=_ticker, args=(app, stop), daemon=True, name="citybot-ticker").start()
-    with app.app_context():
-        queues = [get_queues()[name] for name in QUEUE_NAMES]
-        try:
-            SimpleWorker(queues, connection=get_redis()).work(burst=burst, with_scheduler=not burst)
-        finally:
-            stop.set()
+    try:
+        make_worker(app).work(burst=burst, with_scheduler=not burst)
+    finally:
+        stop.set()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot import texts
 from bot.dispatch.calendar import Limit
 from bot.dispatch.service import Dispatcher, Sent
-from bot.dispatch.states import OPEN_STATES, can, record_event, transition
+from bot.dispatch.states import EXTENDABLE_STATES, OPEN_STATES, can, record_event, transition
 from bot.models import Case, ExtensionRequest, Media, Staff, Unit
 from bot.services import Services
 
@@ -44,7 +44,8 @@ class SquadDesk:
             return texts.SQUAD_NO_CASE.format(number=number)
         if case.unit_code != staff.unit_code:
             return texts.SQUAD_NOT_OURS.format(number=number)
-        if not can(case.state, action):
+        allowed = case.state in EXTENDABLE_STATES if action == "extend" else can(case.state, action)
+        if not allowed:
             return texts.SQUAD_ILLEGAL.format(number=number, state=texts.STATE_LABELS.get(case.state, case.state),
                                               action=texts.ACTION_WORDS[action])
         return case

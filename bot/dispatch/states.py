@@ -50,6 +50,9 @@ TRANSITIONS: dict[tuple[State | None, str], State] = {
     (State.MERGED, "split"): State.RECEIVED,
 }
 
+# 延期 is a request about the deadline, not a transition: allowed while the squad holds the case.
+EXTENDABLE_STATES = frozenset({State.DISPATCHED, State.ACCEPTED})
+
 OPEN_STATES = frozenset(
     {State.RECEIVED, State.DISPATCHED, State.ACCEPTED, State.RETURNED, State.REOPENED}
 )

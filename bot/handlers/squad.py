@@ -7,13 +7,12 @@ from dataclasses import dataclass
 
 from bot import texts
 from bot.dispatch.squad import SquadDesk
-from bot.handlers.commands import normalise
 from bot.handlers.context import SquadContext as Context
 from bot.handlers.router import Reply, Router
 from bot.models import Media
 from bot.wechat.messages import WeChatMessage
 
-COMMAND = re.compile(r"^(签收|办结|退回|延期|待办)\s*(\d{8}-\d{4,})?\s*(.*)$", re.S)
+COMMAND = re.compile(r"^(签收|办结|退回|延期|待办)[\s:,，]*(\d{8}-\d{4,})?\s*(.*)$", re.S)
 DAYS = re.compile(r"^(\d{1,2})\s*(?:个工作日|个?天|日)?\s*(.*)$", re.S)
 
 
@@ -24,8 +23,12 @@ class SquadCommand:
     rest: str
 
 
+# Full-width digits, hyphen, colon and space → ASCII; the member's own words (the note) keep their punctuation.
+FOLD = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "－": "-", "：": ":", "\u3000": " "})
+
+
 def parse_squad_command(text: str) -> SquadCommand | None:
-    match = COMMAND.match(normalise(text))
+    match = COMMAND.match(text.translate(FOLD).strip())
     return SquadCommand(match.group(1), match.group(2), match.group(3).strip(" ，,：:")) if match else None
 
 
