@@ -16,6 +16,7 @@ install: $(BIN)/.installed
 run: install
 	$(BIN)/citybot init-db
 	$(BIN)/citybot load-area demo/area.geojson
+	$(BIN)/citybot load-directory demo/directory.yaml
 	$(BIN)/citybot run-embedded
 
 lint: install
@@ -28,6 +29,7 @@ bench: install
 	$(BIN)/python benchmarks/webhook.py
 	$(BIN)/python benchmarks/classify.py
 	$(BIN)/python benchmarks/geo.py
+	$(BIN)/python benchmarks/dispatch.py
 
 train: install
 	$(BIN)/citybot train-classifier

@@ -47,6 +47,16 @@ def database_env(tmp: Path) -> dict[str, str]:
         return {"CITYBOT_PROFILE": "embedded", "CITYBOT_INSTANCE_DIR": str(tmp)}
 
 
+def bench_env(tmp: Path, platform_url: str = "http://127.0.0.1:9") -> dict[str, str]:
+    """A production-profile environment (every secret set), pointed at ``platform_url`` for WeChat."""
+    return {**os.environ, **database_env(tmp), "SECRET_KEY": "bench", "CITYBOT_FAKE_PLATFORM": "0",
+            "WECHAT_TOKEN": TOKEN, "WECHAT_APPID": "wxbench", "WECHAT_SECRET": "bench",
+            "WEWORK_CORP_ID": "wwbench", "WEWORK_SECRET": "bench", "WEWORK_AGENT_ID": "1000002",
+            "WEWORK_TOKEN": "bench", "WEWORK_AES_KEY": "citybotDevWeWorkAesKey0123456789abcdefghijk",
+            "WECHAT_API_BASE_URL": platform_url, "WEWORK_API_BASE_URL": platform_url, "MEDIA_DIR": str(tmp),
+            "PYTHONPATH": str(ROOT)}
+
+
 def start(app: str, port: int, env: dict[str, str], workers: int, threads: int) -> subprocess.Popen:
     gunicorn = Path(sys.executable).parent / "gunicorn"
     proc = subprocess.Popen(
@@ -108,8 +118,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, **database_env(Path(tmp)), "WECHAT_TOKEN": TOKEN, "WECHAT_APPID": "wxbench",
-               "WECHAT_SECRET": "bench", "SECRET_KEY": "bench", "CITYBOT_FAKE_PLATFORM": "0"}
+        env = bench_env(Path(tmp))
         subprocess.run([str(Path(sys.executable).parent / "citybot"), "init-db"], cwd=ROOT, env=env, check=True,
                        stdout=subprocess.DEVNULL)
         results = {}
