@@ -33,7 +33,7 @@ def build_services(settings: Settings, queues: RedisQueues) -> Services:
     calendar = WorkCalendar.from_settings(settings.timezone, settings.work_windows, settings.extra_holidays,
                                           settings.extra_workdays)
     routers = {"wechat": build_resident_router(), "wework": build_squad_router()}
-    return Services(settings, Clock(), understanding, calendar, routers)
+    return Services(settings, Clock(), understanding, calendar, routers, queues.connection)
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:

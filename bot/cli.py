@@ -18,7 +18,7 @@ from bot.services import get_services
 
 def init_app(app: Flask) -> None:
     for command in (init_db, worker, run_embedded, load_area, load_directory, classify, geotag, deadline,
-                    extension, train_classifier, evaluate_classifier):
+                    extension, close, split, train_classifier, evaluate_classifier):
         app.cli.add_command(command)
 
 
@@ -114,6 +114,68 @@ def extension(decision: str, request_id: int, decided_by: str) -> None:
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"extension request {request.id}: {request.state}")
+
+
+def _case(session, number: str):  # noqa: ANN001, ANN202
+    from sqlalchemy import select
+
+    from bot.models import Case
+
+    case = session.scalar(select(Case).where(Case.number == number).with_for_update())
+    if case is None:
+        raise click.ClickException(f"no case {number}")
+    return case
+
+
+def _send(ids: list[int]) -> None:
+    from bot.extensions import get_queues
+    from bot.jobs import enqueue
+
+    for pk in ids:
+        enqueue(get_queues(), "send_outbound", pk)
+
+
+@click.command("close")
+@with_appcontext
+@click.argument("number")
+@click.option("--by", "actor", default="dispatcher")
+def close(number: str, actor: str) -> None:
+    """核查结案: close a resolved case after verification (the followers are told)."""
+    from bot.dispatch.states import IllegalTransition
+    from bot.followup.feedback import close_case
+
+    services = get_services()
+    with get_db().transaction() as session:
+        try:
+            ids = close_case(session, services, _case(session, number), services.clock.now(), actor_kind="dispatcher",
+                             actor_id=actor, note="核查通过").ids
+        except IllegalTransition as exc:
+            raise click.ClickException(str(exc)) from exc
+    _send(ids)
+    click.echo(f"{number} closed")
+
+
+@click.command("split")
+@with_appcontext
+@click.argument("number")
+@click.option("--by", "actor", default="dispatcher")
+def split(number: str, actor: str) -> None:
+    """Undo a wrong merge: the case is handled on its own (and dispatched if it is routed)."""
+    from bot.followup.duplicates import split as split_case
+
+    services = get_services()
+    with get_db().transaction() as session:
+        case = _case(session, number)
+        try:
+            split_case(session, case, services.clock.now(), actor)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        case_id = case.id
+    from bot.extensions import get_queues
+    from bot.jobs import enqueue
+
+    enqueue(get_queues(), "dispatch_case", case_id)
+    click.echo(f"{number} split; it will be dispatched on its own")
 
 
 @click.command("classify")

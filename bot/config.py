@@ -98,6 +98,13 @@ class Settings:
     extra_workdays: tuple[date, ...] = ()  # CITYBOT_WORKDAYS (调休 working weekends)
     public_base_url: str = "http://127.0.0.1:5000"  # where squads' links point (signed, expiring)
     link_max_age: int = 14 * 86400
+    duplicate_radius_m: float = 100.0  # a new case this close to an open one of its category is merged
+    duplicate_window_hours: float = 48.0
+    auto_close_hours: float = 72.0  # resolved → closed without objection after this long (0: never)
+    rating_window_days: float = 7.0
+    service_window_hours: float = 48.0  # WeChat's customer-service window after a resident's message
+    service_quota: int = 5  # customer-service messages per window
+    wechat_template_case_update: str = ""  # template id for updates outside the window (optional)
     fake_platform: bool = True  # the built-in fake WeChat platform is in use (never in production)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -134,6 +141,11 @@ class Settings:
             extra_holidays=parse_dates(get("CITYBOT_HOLIDAYS")),
             extra_workdays=parse_dates(get("CITYBOT_WORKDAYS")),
             public_base_url=(get("PUBLIC_BASE_URL") or defaults.public_base_url).rstrip("/"),
+            duplicate_radius_m=float(get("DUPLICATE_RADIUS_M") or defaults.duplicate_radius_m),
+            duplicate_window_hours=float(get("DUPLICATE_WINDOW_HOURS") or defaults.duplicate_window_hours),
+            auto_close_hours=float(get("AUTO_CLOSE_HOURS") or defaults.auto_close_hours),
+            rating_window_days=float(get("RATING_WINDOW_DAYS") or defaults.rating_window_days),
+            wechat_template_case_update=get("WECHAT_TEMPLATE_CASE_UPDATE", ""),
         )
         for name in SECRETS:
             if get(name):

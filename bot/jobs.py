@@ -36,6 +36,9 @@ JOBS: dict[str, JobSpec] = {
                              retry=Retry(max=5, interval=[5, 30, 120, 600, 1800])),
     "dispatch_case": JobSpec("worker.jobs.dispatch_case", "high", timeout=60,
                              retry=Retry(max=5, interval=[5, 30, 120, 600, 1800])),
+    "deliver_held": JobSpec("worker.jobs.deliver_held", "default", timeout=60,
+                            retry=Retry(max=3, interval=[10, 60, 300])),
+    "auto_close": JobSpec("worker.jobs.auto_close", "default", timeout=300),
     "escalate": JobSpec("worker.jobs.escalate", "default", timeout=300),
     "sweep": JobSpec("worker.jobs.sweep", "low", timeout=300),
 }

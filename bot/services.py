@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import redis
 from flask import current_app
 
 from bot.clock import Clock
@@ -23,6 +24,7 @@ class Services:
     understanding: Understanding
     calendar: WorkCalendar
     routers: dict[str, Router]  # channel ("wechat" | "wework") -> router
+    redis: redis.Redis  # short-lived conversation state (confirmations)
 
 
 def get_services() -> Services:

@@ -97,6 +97,10 @@ def case_list(cases: list[Case]) -> str:
     return "您最近反映的问题：\n" + "\n".join(lines) + "\n发送“查询 编号”查看详情。"
 
 
+def merged(case: Case, primary: Case) -> str:
+    return MERGED.format(primary=primary.number, number=case.number)
+
+
 def case_detail(case: Case, zone: ZoneInfo) -> str:
     steps = [f"{e.at.astimezone(zone):%m-%d %H:%M}  {STATE_LABELS.get(e.to_state, e.to_state)}"
              for e in case.events]
@@ -123,7 +127,25 @@ def local_time(moment: datetime, zone: str) -> str:
 # -- pushes to the resident ------------------------------------------------------------------------
 PUSH_DISPATCHED = "您反映的问题（编号 {number}）已派遣至{unit}，将于{deadline}前处理。"
 PUSH_ACCEPTED = "编号 {number}：{unit}已签收，正在处理。"
-PUSH_RESOLVED = "编号 {number}：已处置完毕。\n处置说明：{note}"
+RATE_PROMPT = "请您评价：回复 1 满意，2 基本满意，3 不满意。如问题仍未解决，可直接回复说明情况。"
+PUSH_RESOLVED = "编号 {number}：已处置完毕。\n处置说明：{note}\n" + RATE_PROMPT
+PUSH_CLOSED = "编号 {number}：已核查结案。感谢您对城市管理的支持！"
+PUSH_REDISPATCHED = "编号 {number}：已重新派遣至{unit}，将于{deadline}前处理。"
+PUSH_REOPENED = "编号 {number}：已按您的意见安排返工，{unit}将于{deadline}前重新处理。"
+PUSH_INVALID = "编号 {number}：经核实不予立案。原因：{reason}"
+MERGED = ("该问题已有市民反映，正在处理（编号 {primary}），您的反映已合并（编号 {number}）。"
+          "处理进展会同步推送给您。")
+RATED = "感谢您的评价（{label}）！"
+REOPENED_REPLY = "很抱歉问题仍未解决。已安排返工（编号 {number}），处理进展会及时告知您。"
+ESCALATED_REPLY = "很抱歉问题仍未解决。编号 {number} 已转指挥中心复核，我们会尽快联系处理。"
+ALREADY_RATED = "编号 {number} 本轮处理您已评价过，感谢您的反馈。"
+RATING_LABELS = {1: "满意", 2: "基本满意", 3: "不满意"}
+MY_INFO = ("我们保存的您的信息：\n· 用户标识：{masked}（不含昵称）\n· 首次使用：{first_seen}\n"
+           "· 反映问题：{cases} 件；照片 {photos} 张（已去除拍摄信息）\n· 最近位置：{location}\n"
+           "如需删除，请发送“删除我的信息”。删除后您反映的问题仍保留用于统计，但不再与您关联。")
+CONFIRM_DELETE = "确认删除您的信息吗？删除后无法再查询或收到以往问题的进展。请在 10 分钟内回复“确认删除”。"
+DELETED = "您的信息已删除，以往反映的问题已与您解除关联。感谢您的支持！"
+NOTHING_TO_CONFIRM = "没有待确认的删除请求。如需删除您的信息，请发送“删除我的信息”。"
 
 
 # -- squads (WeChat Work) --------------------------------------------------------------------------
@@ -158,14 +180,15 @@ def squad_todo(lines: list[tuple[str, str, str, str]]) -> str:
 
 
 def dispatch_card(number: str, category: str, where: str, description: str, deadline: str, photos: int,
-                  link: str) -> dict:
-    """The WeChat Work text card a squad receives for a new case (no resident identity in it)."""
+                  link: str, rework: str | None = None) -> dict:
+    """The WeChat Work text card a squad receives for a new (or reworked) case; no resident identity in it."""
     return {
         "msgtype": "textcard",
         "textcard": {
-            "title": f"【新案件】{category} {number}",
+            "title": f"【{'返工' if rework else '新案件'}】{category} {number}",
             "description": (
-                f'<div class="normal">地点：{where}</div>'
+                (f'<div class="highlight">市民意见：{brief(rework, 60)}</div>' if rework else "")
+                + f'<div class="normal">地点：{where}</div>'
                 f'<div class="normal">问题：{brief(description, 60)}</div>'
                 f'<div class="highlight">处置时限：{deadline}</div>'
                 f'<div class="gray">现场照片 {photos} 张，点击查看详情。回复“签收 {number}”签收；'
@@ -186,3 +209,9 @@ def reminder_card(number: str, category: str, deadline: str, link: str) -> dict:
 def overdue_notice(number: str, category: str, unit: str, deadline: str) -> dict:
     content = f"【超期督办】{unit}案件 {number}（{category}）已于{deadline}超期，请立即处理。"
     return {"msgtype": "text", "text": {"content": content}}
+
+
+def held_summary(lines: list[str], photos: int) -> str:
+    body = "\n".join(f"· {line}" for line in lines)
+    extra = f"\n（另有处置照片 {photos} 张，发送“查询 编号”查看进展）" if photos else ""
+    return f"您反映的问题有以下新进展：\n{body}{extra}"

@@ -177,7 +177,7 @@ def test_case_numbers_count_up_per_day(wechat):
     numbers = []
     for i in range(3):
         openid = f"oResident{i:019d}"
-        wechat.location(openid, 29.60, 119.04)
+        wechat.location(openid, 29.595 + i * 0.01, 119.04)  # a kilometre apart: not duplicates
         numbers.append(case_number(wechat.text(openid, f"第{i}处垃圾没人清").text))
     assert [int(n[-4:]) for n in numbers] == [1, 2, 3]
     assert len({n[:8] for n in numbers}) == 1

@@ -27,7 +27,8 @@ def cards(fake_platform) -> list[dict]:  # noqa: ANN001
 
 
 def pushes(fake_platform) -> list[str]:  # noqa: ANN001
-    return [c["body"]["text"]["content"] for c in fake_platform.calls("/cgi-bin/message/custom/send")]
+    calls = fake_platform.calls("/cgi-bin/message/custom/send")
+    return [c["body"]["text"]["content"] for c in calls if c["body"]["msgtype"] == "text"]
 
 
 def the_case(db, number: str) -> Case:  # noqa: ANN001
@@ -68,6 +69,9 @@ def test_report_to_resolution_end_to_end(wechat, wework, fake_platform, run_work
     assert any(c["path"] == "/cgi-bin/gettoken" for c in fake_platform.calls())
     texts = pushes(fake_platform)
     assert any("城区二中队已签收" in t for t in texts) and any("已处置完毕" in t and "摊位已取缔" in t for t in texts)
+    images = [c["body"] for c in fake_platform.calls("/cgi-bin/message/custom/send") if c["body"]["msgtype"] == "image"]
+    assert len(images) == 1 and images[0]["touser"] == RESIDENT  # the after-photo, uploaded as temporary media
+    assert len(fake_platform.calls("/cgi-bin/media/upload")) == 1
     assert set(db.scalars(select(OutboundMessage.state))) == {"sent"}
 
 

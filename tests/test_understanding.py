@@ -67,6 +67,7 @@ def test_photo_gps_locates_the_report_and_the_resident_gets_the_number(wechat, f
     assert case.location_source == "exif" and case.grid_code == "330127001002001"
     assert abs(case.lat - 29.609943) < 1e-5 and abs(case.lng - 119.053925) < 1e-5
     sent = [c["body"] for c in fake_platform.calls("/cgi-bin/message/custom/send")]
+    assert all(body["msgtype"] == "text" for body in sent)
     assert all(body["touser"] == OPENID for body in sent)
     first = sent[0]["text"]["content"]
     assert first.startswith(f"已受理，编号 {case.number}") and "根据照片定位" in first

@@ -15,11 +15,13 @@ from bot import texts
 from bot.dispatch.escalation import escalate as escalate_cases
 from bot.dispatch.service import Dispatcher
 from bot.extensions import get_db, get_queues, get_redis
+from bot.followup.feedback import auto_close as close_resolved
+from bot.followup.pushes import summarize_held
 from bot.intake import media
 from bot.intake.reports import Intake
 from bot.intake.units import unit_name
 from bot.jobs import JOBS, enqueue
-from bot.models import Case, Media, OutboundMessage
+from bot.models import Case, Media, OutboundMessage, Resident
 from bot.outbound import deliver, queue_text_to_resident
 from bot.services import get_services
 from bot.wechat.client import OfficialAccountClient, WeWorkClient
@@ -42,7 +44,7 @@ def send_now(message_ids: list[int]) -> None:
     """Deliver at once (lowest latency); a transient failure hands the message to a retrying job."""
     for pk in message_ids:
         try:
-            deliver(get_db().sessions, client_for, pk)
+            deliver(get_db().sessions, client_for, get_services().settings, pk)
         except WeChatAPIError:
             enqueue(get_queues(), "send_outbound", pk, delay=FIRST_RETRY)
 
@@ -61,9 +63,13 @@ def fetch_media(media_pk: int) -> str:
         if progress is None or progress.case is None or progress.understood is None:
             return state
         case, understood = progress.case, progress.understood
-        unit = unit_name(session, understood.routing.unit_code)
-        message = queue_text_to_resident(session, case.reporter, texts.case_created(case, understood, unit), case.id)
-        message_id, case_id, routed = message.id, case.id, not understood.routing.needs_triage
+        if progress.merged_into is not None:
+            text = texts.merged(case, progress.merged_into)
+        else:
+            text = texts.case_created(case, understood, unit_name(session, understood.routing.unit_code))
+        message = queue_text_to_resident(session, case.reporter, text, case.id)
+        message_id, case_id = message.id, case.id
+        routed = progress.merged_into is None and not understood.routing.needs_triage
     send_now([message_id])
     if routed:
         dispatch_case(case_id)
@@ -83,13 +89,33 @@ def dispatch_case(case_pk: int) -> str:
 
 
 def send_outbound(message_pk: int) -> str:
-    return deliver(get_db().sessions, client_for, message_pk)
+    return deliver(get_db().sessions, client_for, get_services().settings, message_pk)
+
+
+def deliver_held(resident_pk: int) -> str:
+    """The resident wrote again: what was held while the 48-hour window was closed goes out as one summary."""
+    with get_db().transaction() as session:
+        resident = session.get(Resident, resident_pk)
+        summary = summarize_held(session, resident) if resident is not None else None
+        message_id = summary.id if summary is not None else None
+    if message_id is None:
+        return "nothing held"
+    send_now([message_id])
+    return "sent"
 
 
 def escalate() -> int:
     services = get_services()
     with get_db().transaction() as session:
         ids = escalate_cases(session, services, services.clock.now()).ids
+    send_now(ids)
+    return len(ids)
+
+
+def auto_close() -> int:
+    services = get_services()
+    with get_db().transaction() as session:
+        ids = close_resolved(session, services, services.clock.now()).ids
     send_now(ids)
     return len(ids)
 

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from bot import texts
 from bot.dispatch.calendar import Limit
 from bot.dispatch.states import IllegalTransition, State, transition
+from bot.followup.recipients import push
 from bot.links import case_link
 from bot.models import Case, Grid, OutboundMessage, Unit
-from bot.outbound import queue_text_to_resident, queue_to_party
+from bot.outbound import queue_to_party
 from bot.services import Services
 
 
@@ -32,6 +33,9 @@ class Sent:
         return [m.id for m in self.messages]
 
 
+PUSHES = {State.RETURNED: texts.PUSH_REDISPATCHED, State.REOPENED: texts.PUSH_REOPENED}
+
+
 class Dispatcher:
     def __init__(self, session: Session, services: Services) -> None:
         self.session = session
@@ -42,8 +46,12 @@ class Dispatcher:
         return Limit.parse(self.services.understanding.taxonomy[case.category_code].limit)
 
     def dispatch(self, case: Case, now: datetime, *, actor_kind: str = "system", actor_id: str | None = None,
-                 unit_code: str | None = None, note: str | None = None) -> Sent:
-        """Send ``case`` to ``unit_code`` (default: the one routing chose). Illegal states raise."""
+                 unit_code: str | None = None, note: str | None = None, rework: str | None = None) -> Sent:
+        """Send ``case`` to ``unit_code`` (default: the one routing chose). Illegal states raise.
+
+        Also used again after 退回 (redispatch) and after a dissatisfied rating (``rework``: the
+        resident's words, shown on the card); the followers are told which.
+        """
         unit = self.session.get(Unit, unit_code or case.unit_code) if (unit_code or case.unit_code) else None
         if case.category_code is None or unit is None or not unit.wework_party_id:
             if case.state != State.RECEIVED:
@@ -52,6 +60,7 @@ class Dispatcher:
             return Sent()
         limit = self.limit_of(case)
         calendar = self.services.calendar
+        template = PUSHES.get(case.state, texts.PUSH_DISPATCHED)
         transition(self.session, case, "dispatch", actor_kind=actor_kind, actor_id=actor_id, at=now,
                    note=note or f"派遣至{unit.name}")
         case.unit_code, case.triage_reason = unit.code, None
@@ -59,28 +68,23 @@ class Dispatcher:
         case.deadline = calendar.deadline(now, limit)
         case.remind_at = calendar.deadline(now, Limit(limit.amount * 0.75, limit.unit))
         case.reminded_at = case.overdue_at = None
-        sent = Sent([self._card(case, unit)])
-        message = self.notify_reporter(case, texts.PUSH_DISPATCHED, unit=unit.name, deadline=self.when(case.deadline))
-        if message is not None:
-            sent.messages.append(message)
+        sent = Sent([self._card(case, unit, rework)])
+        sent.messages += self.notify(case, template, unit=unit.name, deadline=self.when(case.deadline))
         return sent
 
-    def _card(self, case: Case, unit: Unit) -> OutboundMessage:
+    def _card(self, case: Case, unit: Unit, rework: str | None) -> OutboundMessage:
         category = self.services.understanding.taxonomy[case.category_code].name
         grid = self.session.get(Grid, case.grid_code) if case.grid_code else None
         where = " ".join(x for x in (case.address, grid.name if grid else None) if x) or f"{case.lat:.5f},{case.lng:.5f}"
         photos = sum(1 for m in case.media if m.kind == "image")
         link = case_link(self.settings.public_base_url, self.settings.secret_key, case.id)
         card = texts.dispatch_card(case.number, category, where, case.description, self.when(case.deadline),
-                                   photos, link)
+                                   photos, link, rework)
         return queue_to_party(self.session, unit.wework_party_id, card, case.id)
 
-    def notify_reporter(self, case: Case, template: str, **values: str) -> OutboundMessage | None:
-        """Queue a push to the reporter (the resident side of issue 5 builds on this)."""
-        if case.reporter is None or not case.reporter.subscribed:
-            return None
-        return queue_text_to_resident(self.session, case.reporter, template.format(number=case.number, **values),
-                                      case.id)
+    def notify(self, case: Case, template: str, image_media_id: int | None = None, **values: str) -> list[OutboundMessage]:
+        """Queue a push to everyone following the case (its reporter and merged duplicates' reporters)."""
+        return push(self.session, case, template.format(number=case.number, **values), image_media_id)
 
     def when(self, moment: datetime | None) -> str:
         return texts.local_time(moment, self.settings.timezone) if moment else "—"

@@ -60,10 +60,7 @@ class SquadDesk:
         if isinstance(case, str):
             return Outcome(case)
         transition(self.session, case, "accept", actor_kind="squad", actor_id=staff.wework_userid, at=now)
-        sent = Sent()
-        push = self.dispatcher.notify_reporter(case, texts.PUSH_ACCEPTED, unit=self._unit_name(staff))
-        if push is not None:
-            sent.messages.append(push)
+        sent = Sent(self.dispatcher.notify(case, texts.PUSH_ACCEPTED, unit=self._unit_name(staff)))
         return Outcome(texts.SQUAD_ACCEPTED.format(number=number, deadline=self.dispatcher.when(case.deadline)),
                        sent, ok=True)
 
@@ -83,10 +80,7 @@ class SquadDesk:
                    note=note, media_ids=[p.id for p in photos])
         case.resolved_at = now
         case.on_time = case.deadline is None or now <= case.deadline  # frozen: statistics read this
-        sent = Sent()
-        push = self.dispatcher.notify_reporter(case, texts.PUSH_RESOLVED, note=note)
-        if push is not None:
-            sent.messages.append(push)
+        sent = Sent(self.dispatcher.notify(case, texts.PUSH_RESOLVED, photos[0].id if photos else None, note=note))
         timeliness = "按期办结" if case.on_time else "超期办结"
         return Outcome(texts.SQUAD_RESOLVED.format(number=number, photos=len(photos), timeliness=timeliness), sent,
                        ok=True)

@@ -17,6 +17,7 @@ from bot.handlers.context import ResidentContext, SquadContext
 from bot.handlers.router import Reply, Router
 from bot.jobs import Deferred
 from bot.models import Resident, Staff
+from bot.outbound import held_for
 from bot.services import Services
 from bot.wechat.messages import WeChatMessage
 
@@ -52,9 +53,17 @@ def resident_for(session: Session, openid: str, now: datetime) -> Resident:
     return found
 
 
+PASSIVE_EVENTS = frozenset({"location", "unsubscribe", "templatesendjobfinish", "view"})
+
+
 def handle_resident(services: Services, session: Session, msg: WeChatMessage,
                     now: datetime) -> tuple[Reply | None, list[Deferred]]:
-    ctx = ResidentContext(session, services, now, resident=resident_for(session, msg.source, now))
+    resident = resident_for(session, msg.source, now)
+    ctx = ResidentContext(session, services, now, resident=resident)
+    if msg.event not in PASSIVE_EVENTS:  # a message or a click opens WeChat's 48-hour window
+        resident.last_interaction_at = now
+        if held_for(session, resident):
+            ctx.defer("deliver_held", resident.id)
     return services.routers["wechat"].dispatch(msg, ctx), ctx.jobs
 
 

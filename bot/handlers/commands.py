@@ -18,7 +18,7 @@ NUMBER = re.compile(r"\d{8}-\d{4,}")
 
 @dataclass(frozen=True)
 class Command:
-    name: str  # query | cancel | help
+    name: str  # query | cancel | help | my_info | delete_me | confirm_delete
     number: str | None = None
 
 
@@ -28,12 +28,17 @@ def normalise(text: str) -> str:
     return " ".join(folded.split()).strip(" 。.!！,，")
 
 
+PRIVACY = {"我的信息": "my_info", "删除我的信息": "delete_me", "确认删除": "confirm_delete"}
+
+
 def parse_command(text: str) -> Command | None:
-    """``查询``, ``查询 <编号>``, ``撤销 <编号>``, help words and greetings; None for a report."""
+    """``查询``, ``查询 <编号>``, ``撤销 <编号>``, privacy words, help words and greetings; None for a report."""
     clean = normalise(text)
     lowered = clean.lower()
     if lowered in HELP_WORDS or lowered in GREETINGS:
         return Command("help")
+    if clean in PRIVACY:
+        return Command(PRIVACY[clean])
     for word, name in (("查询", "query"), ("撤销", "cancel"), ("取消", "cancel")):
         if clean.startswith(word):
             match = NUMBER.search(clean)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot import texts
+from bot.followup.feedback import Feedback, parse_rating
+from bot.followup.privacy import anonymise, describe
 from bot.handlers.commands import parse_command
 from bot.handlers.context import ResidentContext as Context
 from bot.handlers.router import Reply, Router
@@ -27,6 +29,8 @@ def parse_point(lat: str, lng: str) -> tuple[float, float] | None:
 def progress_reply(progress: Progress, ctx: Context, prefix: str = "") -> Reply:
     for media in progress.media:
         ctx.defer("fetch_media", media.id)
+    if progress.created and progress.merged_into is not None and progress.case is not None:
+        return Reply(texts.merged(progress.case, progress.merged_into))
     if progress.created and progress.case is not None and progress.understood is not None:
         if not progress.understood.routing.needs_triage:
             ctx.defer("dispatch_case", progress.case.id)
@@ -40,13 +44,50 @@ def progress_reply(progress: Progress, ctx: Context, prefix: str = "") -> Reply:
 def on_text(msg: WeChatMessage, ctx: Context) -> Reply:
     command = parse_command(msg.content)
     if command is None:
+        rated = rating(ctx, msg.content)
+        if rated is not None:
+            return rated
         progress = ctx.intake().add_text(ctx.resident, msg.content.strip(), ctx.now)
         return progress_reply(progress, ctx, prefix=texts.DESCRIPTION_RECEIVED)
     if command.name == "help":
         return Reply(texts.HELP)
     if command.name == "query":
         return query(ctx, command.number)
+    if command.name in ("my_info", "delete_me", "confirm_delete"):
+        return privacy(ctx, command.name)
     return cancel(ctx, command.number)
+
+
+def rating(ctx: Context, text: str) -> Reply | None:
+    """1/2/3 or words about the case awaiting this resident's rating; None if the text is not one."""
+    feedback = Feedback(ctx.session, ctx.services)
+    awaiting = feedback.awaiting(ctx.resident, ctx.now)
+    parsed = parse_rating(text, awaiting is not None)
+    if parsed is None:
+        return None
+    case = feedback.awaiting(ctx.resident, ctx.now, parsed.number) if parsed.number else awaiting
+    if case is None:
+        if parsed.number is not None:
+            return Reply(texts.CASE_NOT_FOUND.format(number=parsed.number))
+        return Reply(texts.HELP) if text.strip() in ("1", "2", "3") else None
+    outcome = feedback.rate(ctx.resident, case, parsed, ctx.now)
+    for message_id in outcome.sent.ids:
+        ctx.defer("send_outbound", message_id)
+    return Reply(outcome.reply)
+
+
+def privacy(ctx: Context, name: str) -> Reply:
+    key = f"citybot:confirm-delete:{ctx.resident.id}"
+    redis = ctx.services.redis
+    if name == "my_info":
+        return Reply(describe(ctx.session, ctx.resident, ctx.settings.timezone))
+    if name == "delete_me":
+        redis.set(key, "1", ex=600)
+        return Reply(texts.CONFIRM_DELETE)
+    if not redis.delete(key):
+        return Reply(texts.NOTHING_TO_CONFIRM)
+    anonymise(ctx.session, ctx.resident)
+    return Reply(texts.DELETED)
 
 
 def query(ctx: Context, number: str | None) -> Reply:

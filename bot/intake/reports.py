@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.dispatch.states import transition
+from bot.followup.duplicates import find_primary, merge
 from bot.geo.datum import wgs84_to_gcj02
 from bot.intake.geotag import locate_text
 from bot.intake.numbers import next_case_number
@@ -48,6 +49,7 @@ class Progress:
     missing: list[str] = field(default_factory=list)  # "description" | "location"
     media: list[Media] = field(default_factory=list)  # new media to download
     understood: Understood | None = None  # category, grid and routing of the case created now
+    merged_into: Case | None = None  # the open case the new one duplicates (it follows that one)
 
 
 class Intake:
@@ -188,7 +190,13 @@ class Intake:
         for media in draft.media:
             media.case_id = case.id
         draft.state, draft.case_id = "promoted", case.id
-        return Progress(draft=draft, case=case, created=True, understood=understood)
+        primary = None
+        if understood.routing.triage_reason != "low_confidence":
+            window = timedelta(hours=self.settings.duplicate_window_hours)
+            primary = find_primary(self.session, case, self.settings.duplicate_radius_m, window)
+            if primary is not None:
+                merge(self.session, case, primary, now)
+        return Progress(draft=draft, case=case, created=True, understood=understood, merged_into=primary)
 
 
 def _photo_point(media: Media) -> Point:

@@ -2,7 +2,7 @@
 
 from bot.models.area import Grid, Place
 from bot.models.base import Base
-from bot.models.case import Case, CaseEvent, CaseNumberCounter, Draft, ExtensionRequest
+from bot.models.case import Case, CaseEvent, CaseNumberCounter, Draft, ExtensionRequest, Rating
 from bot.models.directory import Staff, Unit
 from bot.models.media import Media
 from bot.models.message import InboundMessage
@@ -20,6 +20,7 @@ __all__ = [
     "InboundMessage",
     "OutboundMessage",
     "Place",
+    "Rating",
     "Media",
     "Resident",
     "Staff",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import Base, utcnow
@@ -48,6 +48,8 @@ class Draft(Location, Base):
 
 class Case(Location, Base):
     __tablename__ = "case"
+    # Duplicate check: same category, open, within a bounding box (PostgreSQL and SQLite alike).
+    __table_args__ = (Index("ix_case_category_lat_lng", "category_code", "lat", "lng"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(16), unique=True)
@@ -72,8 +74,13 @@ class Case(Location, Base):
     closed_at: Mapped[datetime | None]
     # 按期 (True) / 超期 (False), frozen when the case is resolved, so statistics never recompute it.
     on_time: Mapped[bool | None]
+    # Feedback loop: handling rounds (a reopening starts the next), 返工 count, and duplicates.
+    round: Mapped[int] = mapped_column(default=1, server_default="1")
+    reopen_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
 
     reporter: Mapped[Resident | None] = relationship()
+    merged_into: Mapped[Case | None] = relationship(remote_side="Case.id")
     media: Mapped[list[Media]] = relationship(foreign_keys=[Media.case_id], order_by=Media.id)
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id"
@@ -122,3 +129,18 @@ class ExtensionRequest(Base):
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None]
+
+
+class Rating(Base):
+    """满意 (1) / 基本满意 (2) / 不满意 (3): once per resident, case and handling round."""
+
+    __tablename__ = "rating"
+    __table_args__ = (UniqueConstraint("case_id", "round", "resident_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    round: Mapped[int]
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"))
+    value: Mapped[int]
+    text: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

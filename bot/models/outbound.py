@@ -12,7 +12,9 @@ from bot.models.base import Base, utcnow
 
 
 class OutboundMessage(Base):
-    """``state``: queued → sent, or failed (permanent error, or retries exhausted)."""
+    """``state``: queued → sent; failed (permanent error, retries exhausted); skipped (the resident
+    unfollowed); window_closed (outside WeChat's 48-hour window and no template configured: held
+    until the resident writes again) → summarized (delivered in one summary message)."""
 
     __tablename__ = "outbound_message"
 

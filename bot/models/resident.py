@@ -18,6 +18,8 @@ class Resident(Base):
     subscribed: Mapped[bool] = mapped_column(default=True)
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    # Last message or menu click: opens WeChat's 48-hour customer-service window.
+    last_interaction_at: Mapped[datetime | None]
     # Last position reported by a LOCATION event (GCJ-02), used when a report has no location.
     last_lat: Mapped[float | None]
     last_lng: Mapped[float | None]

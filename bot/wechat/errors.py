@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-# -1 system busy, 45009 daily quota reached (resets), 45011 frequency limit, 45047 too many
-# customer-service messages in a row (waits for the resident): all pass with time.
-TRANSIENT_ERRCODES = frozenset({-1, 45009, 45011, 45047})
+# -1 system busy, 45009 daily quota reached (resets), 45011 frequency limit: all pass with time.
+TRANSIENT_ERRCODES = frozenset({-1, 45009, 45011})
 # Invalid / expired access token: refresh it (a bounded number of times) and retry the call.
 TOKEN_ERRCODES = frozenset({40001, 40014, 42001})
 

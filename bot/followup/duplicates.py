@@ -1,0 +1,59 @@
+"""Duplicates: a new case of the same category near an open one (default 100 m, 48 h) is merged.
+
+The check is a bounding-box query on indexed columns (``ix_case_category_lat_lng``), then exact
+distances for the few candidates, so it stays fast with 100 000 open cases on PostgreSQL or SQLite.
+The merged case's reporter follows the primary case from then on; the squad gets no second card.
+The dispatcher can split a wrong merge.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.dispatch.states import OPEN_STATES, State, transition
+from bot.geo.datum import distance_m
+from bot.models import Case
+
+METRES_PER_DEGREE = 111_320.0
+MERGEABLE = [s.value for s in OPEN_STATES]
+
+
+def find_primary(session: Session, case: Case, radius_m: float, window: timedelta) -> Case | None:
+    """The oldest open case of ``case``'s category within ``radius_m`` created within ``window``."""
+    if case.category_code is None or case.lat is None or case.lng is None:
+        return None
+    d_lat = radius_m / METRES_PER_DEGREE
+    d_lng = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(case.lat)), 0.01))
+    candidates = session.scalars(
+        select(Case).where(
+            Case.category_code == case.category_code,
+            Case.lat.between(case.lat - d_lat, case.lat + d_lat),
+            Case.lng.between(case.lng - d_lng, case.lng + d_lng),
+            Case.state.in_(MERGEABLE),
+            Case.merged_into_id.is_(None),
+            Case.id != case.id,
+            Case.created_at >= case.created_at - window,
+        ).order_by(Case.id)
+    )
+    for candidate in candidates:
+        if distance_m(case.lat, case.lng, candidate.lat, candidate.lng) <= radius_m:
+            return candidate
+    return None
+
+
+def merge(session: Session, case: Case, primary: Case, now: datetime) -> None:
+    transition(session, case, "merge", actor_kind="system", at=now, note=f"与 {primary.number} 为同一问题，合并处理")
+    case.merged_into_id = primary.id
+
+
+def split(session: Session, case: Case, now: datetime, actor_id: str) -> None:
+    """Undo a wrong merge: the case is ``received`` again, to be routed and dispatched on its own."""
+    if case.state != State.MERGED:
+        raise ValueError(f"case {case.number} is not merged")
+    transition(session, case, "split", actor_kind="dispatcher", actor_id=actor_id, at=now,
+               note=f"与 {case.merged_into.number if case.merged_into else '?'} 拆分")
+    case.merged_into_id = None
