@@ -30,6 +30,7 @@ bench: install
 	$(BIN)/python benchmarks/classify.py
 	$(BIN)/python benchmarks/geo.py
 	$(BIN)/python benchmarks/dispatch.py
+	$(BIN)/python benchmarks/duplicates.py
 
 train: install
 	$(BIN)/citybot train-classifier
