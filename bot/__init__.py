@@ -66,5 +66,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     for blueprint in (health.bp, wechat.bp, wework.bp, links.bp):
         app.register_blueprint(blueprint)
+    if settings.fake_platform:  # never with real credentials: Settings.check refuses that combination
+        from bot import sandbox
+
+        app.register_blueprint(sandbox.bp)
     cli.init_app(app)
     return app

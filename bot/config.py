@@ -106,6 +106,7 @@ class Settings:
     service_quota: int = 5  # customer-service messages per window
     wechat_template_case_update: str = ""  # template id for updates outside the window (optional)
     fake_platform: bool = True  # the built-in fake WeChat platform is in use (never in production)
+    sandbox_tile_url: str = ""  # map tiles for the simulator, e.g. a local tile server; none: grids only
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -133,6 +134,7 @@ class Settings:
             wework_api_base_url=wework_base.rstrip("/"),
             media_dir=Path(get("MEDIA_DIR") or instance_dir / "media"),
             fake_platform=parse_bool(get("CITYBOT_FAKE_PLATFORM"), default=embedded),
+            sandbox_tile_url=get("SANDBOX_TILE_URL", ""),
             taxonomy_file=Path(get("TAXONOMY_FILE") or defaults.taxonomy_file),
             lexicon_file=Path(get("LEXICON_FILE") or defaults.lexicon_file),
             classifier_model=Path(get("CLASSIFIER_MODEL") or defaults.classifier_model),

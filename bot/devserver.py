@@ -51,8 +51,9 @@ def run_embedded(settings: Settings, host: str, port: int, fake_port: int) -> No
     signal.signal(signal.SIGTERM, stop)
     base = f"http://{host}:{port}"
     if _wait_for(f"{base}/healthz"):
-        print(f"\n有问题发微信 is running on the embedded profile: {base}\n"
-              f"  webhook      {base}/wechat\n  health       {base}/healthz\n"
+        print(f"\n有问题发微信 is running on the embedded profile.\n"
+              f"  simulator    {base}/sandbox/   ← open this\n"
+              f"  webhooks     {base}/wechat  {base}/wework\n  health       {base}/healthz\n"
               f"  fake WeChat  http://{host}:{fake_port}\nPress Ctrl-C to stop.\n", flush=True)
     while all(child.poll() is None for child in children):
         time.sleep(0.5)

@@ -179,6 +179,15 @@ def app(settings: Settings, fake_platform: FakePlatform, classifier: Classifier)
 
 
 @pytest.fixture
+def live_url(app):  # noqa: ANN001, ANN201
+    """The app served over real HTTP on a free port (the simulator posts to its own webhooks)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
 def client(app):  # noqa: ANN001, ANN201
     return app.test_client()
 

@@ -133,6 +133,15 @@ def control_media() -> Response:
     return jsonify(media_id=state().add_media(data, content_type))
 
 
+@controls.get("/media/<media_id>")
+def control_media_get(media_id: str) -> Response:
+    """The raw bytes of any media the fake holds (what a phone would display), for the simulator."""
+    found = state().media.get(media_id)
+    if found is None:
+        return Response("no such media", status=404)
+    return Response(found[0], content_type=found[1])
+
+
 @controls.get("/calls")
 def control_calls() -> Response:
     path = request.args.get("path")

@@ -1,0 +1,52 @@
+"""The simulator's server side: only with the fake platform; actions go through the real webhooks."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from bot import create_app
+from bot.config import Settings
+from bot.models import Case, InboundMessage
+
+OPENID = "oSandboxResident000000000001"
+
+
+def test_not_served_without_the_fake_platform(settings):
+    app = create_app(settings.replace(fake_platform=False))
+    assert app.test_client().get("/sandbox/").status_code == 404
+
+
+def test_production_refuses_the_fake_platform():
+    env = {"DATABASE_URL": "postgresql://x@y/z", "CITYBOT_FAKE_PLATFORM": "1", "SECRET_KEY": "s",
+           "WECHAT_TOKEN": "t", "WECHAT_APPID": "a", "WECHAT_SECRET": "s", "WEWORK_CORP_ID": "c",
+           "WEWORK_SECRET": "s", "WEWORK_AGENT_ID": "1", "WEWORK_TOKEN": "t", "WEWORK_AES_KEY": "k" * 43}
+    with pytest.raises(RuntimeError, match="fake WeChat platform"):
+        create_app(Settings.from_env(env))
+    with pytest.raises(RuntimeError, match="missing settings"):
+        create_app(Settings.from_env({"DATABASE_URL": "postgresql://x@y/z"}))
+
+
+def test_page_assets_and_samples_are_served_locally(client):
+    page = client.get("/sandbox/")
+    assert page.status_code == 200 and b"static/vendor/leaflet/leaflet.js" in page.data
+    assert b"http" not in page.data.split(b"<body>")[1].split(b"<script")[0]  # no CDN
+    assert client.get("/sandbox/static/vendor/leaflet/leaflet.js").status_code == 200
+    sample = client.get("/sandbox/samples/barbecue.jpg")
+    assert sample.status_code == 200 and sample.mimetype == "image/jpeg" and sample.data[:2] == b"\xff\xd8"
+    assert client.get("/sandbox/samples/nothing.jpg").status_code == 404
+
+
+def test_actions_go_through_the_real_webhook_in_aes_mode(live_url, db):
+    def act(**form: str) -> dict:
+        return requests.post(f"{live_url}/sandbox/api/resident", data={"openid": OPENID, "encrypted": "1", **form}).json()
+
+    assert "照片已收到" in act(kind="image", sample="manhole")["reply"]
+    assert "已收到位置" in act(kind="location", lat="29.600564", lng="119.043399", label="秀水广场")["reply"]
+    result = act(kind="text", content="这里井盖没了")
+    assert result["encrypted"] is True and "已受理" in result["reply"]
+    assert db.scalar(select(Case.number)) in result["reply"]
+    assert db.scalar(select(InboundMessage.msg_type).where(InboundMessage.msg_type == "image")) == "image"
+    status = requests.get(f"{live_url}/sandbox/api/status", params={"openid": OPENID}).json()["case"]
+    assert status["category"] == "井盖缺失破损" and status["unit"] == "市政处"
