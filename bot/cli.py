@@ -262,7 +262,7 @@ def worker(burst: bool) -> None:
     """An RQ worker with the periodic scheduler, on all the service's queues."""
     from worker.main import run_worker
 
-    run_worker(current_app, burst=burst)
+    run_worker(current_app._get_current_object(), burst=burst)  # the real app: the ticker thread needs it
 
 
 @click.command("run-embedded")

@@ -5,15 +5,17 @@ They run inside the app context the worker pushed (``worker.main``); they never 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.dispatch.escalation import escalate as escalate_cases
-from bot.dispatch.service import Dispatcher
+from bot.dispatch.service import Dispatcher, Sent
 from bot.extensions import get_db, get_queues, get_redis
 from bot.followup.feedback import auto_close as close_resolved
 from bot.followup.pushes import summarize_held
@@ -23,7 +25,7 @@ from bot.intake.units import unit_name
 from bot.jobs import JOBS, enqueue
 from bot.models import Case, Media, OutboundMessage, Resident
 from bot.outbound import deliver, queue_text_to_resident
-from bot.services import get_services
+from bot.services import Services, get_services
 from bot.wechat.client import OfficialAccountClient, WeWorkClient
 from bot.wechat.errors import WeChatAPIError
 
@@ -105,17 +107,19 @@ def deliver_held(resident_pk: int) -> str:
 
 
 def escalate() -> int:
-    services = get_services()
-    with get_db().transaction() as session:
-        ids = escalate_cases(session, services, services.clock.now()).ids
-    send_now(ids)
-    return len(ids)
+    """Reminders at 75 % of the handling time; 督办 at the deadline."""
+    return _run_and_send(escalate_cases)
 
 
 def auto_close() -> int:
+    """Resolved cases without objection for AUTO_CLOSE_HOURS are closed."""
+    return _run_and_send(close_resolved)
+
+
+def _run_and_send(service: Callable[[Session, Services, datetime], Sent]) -> int:
     services = get_services()
     with get_db().transaction() as session:
-        ids = close_resolved(session, services, services.clock.now()).ids
+        ids = service(session, services, services.clock.now()).ids
     send_now(ids)
     return len(ids)
 

@@ -85,20 +85,9 @@ def transition(
     target = TRANSITIONS.get((current, action))
     if target is None:
         raise IllegalTransition(case.number, case.state, action)
-    event = CaseEvent(
-        case=case,
-        at=at,
-        action=action,
-        from_state=case.state,
-        to_state=target.value,
-        actor_kind=actor_kind,
-        actor_id=actor_id,
-        note=note,
-        media_ids=list(media_ids or []),
-    )
+    event = _event(session, case, action, target.value, actor_kind, actor_id, note, media_ids, at)
     case.state = target.value
     case.updated_at = at
-    session.add(event)
     return event
 
 
@@ -113,7 +102,12 @@ def record_event(
     at: datetime,
 ) -> CaseEvent:
     """A step that is not a state change (reminder, overdue, extension requested …), in the same trail."""
-    event = CaseEvent(case=case, at=at, action=action, from_state=case.state, to_state=case.state,
-                      actor_kind=actor_kind, actor_id=actor_id, note=note, media_ids=[])
+    return _event(session, case, action, case.state, actor_kind, actor_id, note, None, at)
+
+
+def _event(session: Session, case: Case, action: str, to_state: str, actor_kind: str, actor_id: str | None,
+           note: str | None, media_ids: list[int] | None, at: datetime) -> CaseEvent:
+    event = CaseEvent(case=case, at=at, action=action, from_state=case.state, to_state=to_state,
+                      actor_kind=actor_kind, actor_id=actor_id, note=note, media_ids=list(media_ids or []))
     session.add(event)
     return event

@@ -6,8 +6,7 @@ so both exercise the real webhook the way WeChat does.
 
 from __future__ import annotations
 
-import itertools
-import time
+import secrets
 from collections.abc import Mapping
 from xml.sax.saxutils import escape
 
@@ -17,11 +16,10 @@ from wechatpy.enterprise.crypto import WeChatCrypto as WeWorkCrypto
 from bot.wechat.envelope import sign
 from bot.wechat.messages import parse_xml
 
-_ids = itertools.count(int(time.time() * 1000) * 1000)
-
 
 def next_id() -> int:
-    return next(_ids)
+    """A random 63-bit MsgId: unique across processes (a per-process counter repeats after fork)."""
+    return secrets.randbits(63)
 
 
 def message_xml(to: str, sender: str, msg_type: str, fields: Mapping[str, object], *, created: int,
