@@ -18,7 +18,7 @@ from bot.services import get_services
 
 def init_app(app: Flask) -> None:
     for command in (init_db, worker, run_embedded, load_area, load_directory, classify, geotag, deadline,
-                    extension, close, split, train_classifier, evaluate_classifier):
+                    extension, dispatch, invalidate, overdue, close, split, train_classifier, evaluate_classifier):
         app.cli.add_command(command)
 
 
@@ -133,6 +133,67 @@ def _send(ids: list[int]) -> None:
 
     for pk in ids:
         enqueue(get_queues(), "send_outbound", pk)
+
+
+@click.command("dispatch")
+@with_appcontext
+@click.argument("number")
+@click.option("--unit", "unit_code", default=None, help="Unit code (default: the routed unit).")
+@click.option("--category", default=None, help="Correct the category first (triage).")
+@click.option("--by", "actor", default="dispatcher")
+def dispatch(number: str, unit_code: str | None, category: str | None, actor: str) -> None:
+    """(Re)dispatch a case: triaged, returned, reopened, or reassigned to another unit."""
+    from bot.dispatch.service import Dispatcher
+    from bot.dispatch.states import IllegalTransition
+
+    services = get_services()
+    with get_db().transaction() as session:
+        case = _case(session, number)
+        if category is not None:
+            if category not in services.understanding.taxonomy:
+                raise click.BadParameter(f"unknown category {category}", param_hint="--category")
+            case.category_code = category
+        try:
+            sent = Dispatcher(session, services).dispatch(case, services.clock.now(), actor_kind="dispatcher",
+                                                          actor_id=actor, unit_code=unit_code)
+        except IllegalTransition as exc:
+            raise click.ClickException(str(exc)) from exc
+        state, reason, ids = case.state, case.triage_reason, sent.ids
+    _send(ids)
+    click.echo(f"{number}: {state}" + (f" ({reason})" if reason else ""))
+
+
+@click.command("invalidate")
+@with_appcontext
+@click.argument("number")
+@click.option("--reason", required=True, help="Told to the residents, e.g. 不属于城管职责，已转公安部门")
+@click.option("--by", "actor", default="dispatcher")
+def invalidate(number: str, reason: str, actor: str) -> None:
+    """不予立案: close a received or returned case as out of scope; the residents are told why."""
+    from bot.dispatch.service import Dispatcher
+    from bot.dispatch.states import IllegalTransition
+
+    services = get_services()
+    with get_db().transaction() as session:
+        try:
+            ids = Dispatcher(session, services).invalidate(_case(session, number), reason, services.clock.now(),
+                                                           actor).ids
+        except IllegalTransition as exc:
+            raise click.ClickException(str(exc)) from exc
+    _send(ids)
+    click.echo(f"{number}: invalid")
+
+
+@click.command("overdue")
+@with_appcontext
+def overdue() -> None:
+    """The 督办 list: open cases past their deadline, the longest overdue first."""
+    from bot.dispatch.escalation import supervision_list
+
+    services = get_services()
+    for case in supervision_list(get_db().session):
+        deadline = case.deadline.astimezone(services.calendar.zone)
+        click.echo(f"{case.number}\t{case.unit_code}\t{case.state}\tdeadline {deadline:%Y-%m-%d %H:%M}")
 
 
 @click.command("close")

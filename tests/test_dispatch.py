@@ -248,3 +248,40 @@ def test_squad_commands_are_forgiving(text):
 
     command = parse_squad_command(text)
     assert command is not None and (command.word, command.number) == ("签收", "20261121-0042")
+
+
+def test_the_dispatcher_triages_redispatches_and_invalidates(app, wechat, wework, run_worker, fake_platform, db):
+    cli = app.test_cli_runner()
+    wechat.location(RESIDENT, 29.609943, 119.053925)
+    unclear = NUMBER.search(wechat.text(RESIDENT, "今天天气不错").text).group(0)
+    assert the_case(db, unclear).triage_reason == "low_confidence"
+    result = cli.invoke(args=["dispatch", unclear, "--category", "E0512"])  # triage: set the category, send
+    assert result.exit_code == 0 and "dispatched" in result.output
+    assert the_case(db, unclear).unit_code == "SQ02"
+
+    number = report(wechat, "明珠菜场门口电瓶车乱停放，堵住了路")
+    run_worker()
+    wework.text(MEMBER, f"退回 {number} 这是商场内部道路")
+    result = cli.invoke(args=["dispatch", number, "--unit", "SQ01"])  # reassigned after 退回
+    assert result.exit_code == 0 and the_case(db, number).unit_code == "SQ01"
+    run_worker()
+    assert cards(fake_platform)[-1]["toparty"] == "2"
+    assert any("已重新派遣至城区一中队" in t for t in pushes(fake_platform))
+
+    spam = report(wechat, "明珠菜场门口有人打架")
+    assert cli.invoke(args=["invalidate", spam, "--reason", "不属于城管职责，请拨打110"]).exit_code == 0
+    run_worker()
+    assert the_case(db, spam).state == "invalid"
+    assert any("不予立案" in t and "110" in t for t in pushes(fake_platform))
+    assert cli.invoke(args=["invalidate", number, "--reason", "x"]).exit_code != 0  # dispatched: too late
+
+
+def test_cli_overdue_lists_supervised_cases(app, wechat, run_worker, db, clock):
+    number = report(wechat)
+    run_worker()
+    clock.freeze(the_case(db, number).deadline.timestamp() + 60)
+    from worker.main import tick
+
+    tick(app)
+    run_worker()
+    assert number in app.test_cli_runner().invoke(args=["overdue"]).output

@@ -52,7 +52,8 @@ class Dispatcher:
         Also used again after 退回 (redispatch) and after a dissatisfied rating (``rework``: the
         resident's words, shown on the card); the followers are told which.
         """
-        unit = self.session.get(Unit, unit_code or case.unit_code) if (unit_code or case.unit_code) else None
+        code = unit_code or case.unit_code or self.route(case)
+        unit = self.session.get(Unit, code) if code else None
         if case.category_code is None or unit is None or not unit.wework_party_id:
             if case.state != State.RECEIVED:
                 raise IllegalTransition(case.number, case.state, "dispatch")
@@ -71,6 +72,22 @@ class Dispatcher:
         sent = Sent([self._card(case, unit, rework)])
         sent.messages += self.notify(case, template, unit=unit.name, deadline=self.when(case.deadline))
         return sent
+
+    def route(self, case: Case) -> str | None:
+        """The unit for the case's category and grid (used when triage fixed the category)."""
+        if case.category_code is None:
+            return None
+        handler = self.services.understanding.taxonomy[case.category_code].handler
+        if handler != "squad":
+            return handler
+        grid = self.session.get(Grid, case.grid_code) if case.grid_code else None
+        return grid.squad_code if grid else None
+
+    def invalidate(self, case: Case, reason: str, now: datetime, actor_id: str) -> Sent:
+        """不予立案 (out of scope, spam …): the followers are told why."""
+        transition(self.session, case, "invalidate", actor_kind="dispatcher", actor_id=actor_id, at=now, note=reason)
+        case.triage_reason = None
+        return Sent(self.notify(case, texts.PUSH_INVALID, reason=reason))
 
     def _card(self, case: Case, unit: Unit, rework: str | None) -> OutboundMessage:
         category = self.services.understanding.taxonomy[case.category_code].name
