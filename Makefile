@@ -21,6 +21,7 @@ run: install
 
 lint: install
 	$(BIN)/ruff check bot worker tests benchmarks
+	$(BIN)/mypy bot worker
 
 test: install lint
 	$(BIN)/python -m pytest

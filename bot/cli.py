@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import click
 from flask import Flask, current_app
@@ -192,6 +192,7 @@ def overdue() -> None:
 
     services = get_services()
     for case in supervision_list(get_db().session):
+        assert case.deadline is not None, "overdue cases have a deadline"
         deadline = case.deadline.astimezone(services.calendar.zone)
         click.echo(f"{case.number}\t{case.unit_code}\t{case.state}\tdeadline {deadline:%Y-%m-%d %H:%M}")
 
@@ -273,6 +274,7 @@ def geotag() -> None:
             raise ValueError('give "lat" and "lng" (with "crs"), or "text"')
         if result.grid_code is None:
             return {"grid_code": None, "reason": result.reason, "lat": result.lat, "lng": result.lng}
+        assert result.lat is not None and result.lng is not None, "a point inside a grid has coordinates"
         return {"grid_code": result.grid_code, "squad_code": result.squad_code, "lat": round(result.lat, 7),
                 "lng": round(result.lng, 7), "source": result.source}
 
@@ -323,7 +325,9 @@ def worker(burst: bool) -> None:
     """An RQ worker with the periodic scheduler, on all the service's queues."""
     from worker.main import run_worker
 
-    run_worker(current_app._get_current_object(), burst=burst)  # the real app: the ticker thread needs it
+    # The real app, not the proxy: the ticker thread needs it. current_app is typed as Flask, which hides
+    # LocalProxy._get_current_object (the documented way to unwrap it), hence the cast.
+    run_worker(cast(Any, current_app)._get_current_object(), burst=burst)
 
 
 @click.command("run-embedded")

@@ -26,8 +26,21 @@ class Database:
     """An engine and a session factory; one session per app context (request, job, command)."""
 
     def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self.sessions: sessionmaker[Session] | None = None
+        self._engine: Engine | None = None
+        self._sessions: sessionmaker[Session] | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise RuntimeError("Database not bound to an app: call init_app first")
+        return self._engine
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """The session factory (``sessions()`` opens one, ``sessions.begin()`` a transaction)."""
+        if self._sessions is None:
+            raise RuntimeError("Database not bound to an app: call init_app first")
+        return self._sessions
 
     def init_app(self, app: Flask, settings: Settings) -> None:
         url = settings.database_url
@@ -35,10 +48,10 @@ class Database:
         if url.startswith("sqlite"):
             settings.instance_dir.mkdir(parents=True, exist_ok=True)
             kwargs = {"connect_args": {"timeout": 30, "check_same_thread": False}}
-        self.engine = create_engine(url, **kwargs)
+        self._engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+            event.listen(self._engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         app.extensions["citybot.db"] = self
         # One session per request even when an app context outlives requests (CLI, tests).
         app.teardown_request(self._close_session)
@@ -48,14 +61,12 @@ class Database:
     def session(self) -> Session:
         """The session of the current app context, opened on first use."""
         if "db_session" not in g:
-            assert self.sessions is not None, "Database not bound to an app"
             g.db_session = self.sessions()
         return g.db_session
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A fresh session committed on success, rolled back on error (jobs and CLI use this)."""
-        assert self.sessions is not None
         with self.sessions() as session, session.begin():
             yield session
 
@@ -89,6 +100,13 @@ class RedisQueues:
 
 def get_db() -> Database:
     return current_app.extensions["citybot.db"]
+
+
+def reply_bytes(value: bytes | str | None) -> bytes | None:
+    """A Redis reply as the bytes it is: connections are made without ``decode_responses``."""
+    if isinstance(value, str):
+        raise TypeError("Redis connection decodes responses; citybot expects bytes")
+    return value
 
 
 def get_redis() -> redis.Redis:

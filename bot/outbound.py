@@ -65,9 +65,9 @@ def window_open(session: Session, resident: Resident, settings: Settings, now: d
     last = resident.last_interaction_at
     if last is None or now - last >= timedelta(hours=settings.service_window_hours):
         return False
-    used = session.scalar(select(func.count()).select_from(OutboundMessage).where(
+    used = session.scalars(select(func.count()).select_from(OutboundMessage).where(
         OutboundMessage.target == resident.openid, OutboundMessage.state == "sent",
-        OutboundMessage.kind != "template", OutboundMessage.sent_at >= last))
+        OutboundMessage.kind != "template", OutboundMessage.sent_at >= last)).one()
     return used < settings.service_quota
 
 
@@ -160,7 +160,7 @@ def _unfollowed(sessions: sessionmaker[Session], openid: str) -> None:
 def _record(sessions: sessionmaker[Session], pk: int, state: str, errcode: int | None = None,
             error: str | None = None) -> None:
     with sessions.begin() as session:
-        row = session.get(OutboundMessage, pk)
+        row = session.get_one(OutboundMessage, pk)
         row.state = state
         if state == "sent":
             row.sent_at = datetime.now(UTC)

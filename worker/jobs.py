@@ -69,6 +69,7 @@ def fetch_media(media_pk: int) -> str:
             text = texts.merged(case, progress.merged_into)
         else:
             text = texts.case_created(case, understood, unit_name(session, understood.routing.unit_code))
+        assert case.reporter is not None, "a case located by its reporter's photo has a reporter"
         message = queue_text_to_resident(session, case.reporter, text, case.id)
         message_id, case_id = message.id, case.id
         routed = progress.merged_into is None and not understood.routing.needs_triage

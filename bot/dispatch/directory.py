@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from bot.models import Staff, Unit
@@ -66,7 +66,10 @@ def load_directory(session: Session, data: dict[str, Any]) -> DirectoryReport:
         listed.append(person["wework_userid"])
         session.merge(Staff(wework_userid=person["wework_userid"], name=person["name"], unit_code=str(person["unit"]),
                             role=person.get("role", "member"), active=True))
-    gone = session.execute(update(Staff).where(Staff.wework_userid.not_in(listed), Staff.active)
-                           .values(active=False)).rowcount if listed else 0
+    gone = 0
+    if listed:
+        deactivate = update(Staff).where(Staff.wework_userid.not_in(listed), Staff.active).values(active=False)
+        # An UPDATE executes to a CursorResult; Session.execute is typed as returning a plain Result.
+        gone = cast(CursorResult[Any], session.execute(deactivate)).rowcount
     session.flush()
     return DirectoryReport(len(data["units"]), len(listed), gone or 0)

@@ -25,7 +25,6 @@ RUNNING = ("dispatched", "accepted")
 def escalate(session: Session, services: Services, now: datetime) -> Sent:
     sent = Sent()
     dispatcher = Dispatcher(session, services)
-    taxonomy = services.understanding.taxonomy
     settings = services.settings
     due_reminders = session.scalars(select(Case).where(
         Case.state.in_(RUNNING), Case.remind_at <= now, Case.reminded_at.is_(None), Case.deadline > now,
@@ -36,7 +35,7 @@ def escalate(session: Session, services: Services, now: datetime) -> Sent:
         record_event(session, case, "remind", actor_kind="system", at=now, note="已用去 75% 处置时间")
         if unit is not None and unit.wework_party_id:
             link = case_link(settings.public_base_url, settings.secret_key, case.id)
-            card = texts.reminder_card(case.number, taxonomy[case.category_code].name, dispatcher.when(case.deadline),
+            card = texts.reminder_card(case.number, dispatcher.category_of(case).name, dispatcher.when(case.deadline),
                                        link)
             sent.messages.append(queue_to_party(session, unit.wework_party_id, card, case.id))
 
@@ -50,7 +49,8 @@ def escalate(session: Session, services: Services, now: datetime) -> Sent:
         leaders = list(session.scalars(select(Staff.wework_userid).where(
             Staff.unit_code == case.unit_code, Staff.role == "leader", Staff.active)))
         if leaders:
-            notice = texts.overdue_notice(case.number, taxonomy[case.category_code].name,
+            assert case.unit_code is not None, "leaders are found by the case's unit"
+            notice = texts.overdue_notice(case.number, dispatcher.category_of(case).name,
                                           unit.name if unit else case.unit_code, dispatcher.when(case.deadline))
             sent.messages.append(queue_to_users(session, leaders, notice, case.id))
     return sent

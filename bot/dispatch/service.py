@@ -16,6 +16,7 @@ from bot import texts
 from bot.dispatch.calendar import Limit
 from bot.dispatch.states import IllegalTransition, State, transition
 from bot.followup.recipients import push
+from bot.intake.taxonomy import Category
 from bot.links import case_link
 from bot.models import Case, Grid, OutboundMessage, Unit
 from bot.outbound import queue_to_party
@@ -33,7 +34,7 @@ class Sent:
         return [m.id for m in self.messages]
 
 
-PUSHES = {State.RETURNED: texts.PUSH_REDISPATCHED, State.REOPENED: texts.PUSH_REOPENED}
+PUSHES: dict[str, str] = {State.RETURNED: texts.PUSH_REDISPATCHED, State.REOPENED: texts.PUSH_REOPENED}
 
 
 class Dispatcher:
@@ -42,8 +43,13 @@ class Dispatcher:
         self.services = services
         self.settings = services.settings
 
+    def category_of(self, case: Case) -> Category:
+        """The category of a case past triage (dispatching requires one)."""
+        assert case.category_code is not None, f"case {case.number} has no category"
+        return self.services.understanding.taxonomy[case.category_code]
+
     def limit_of(self, case: Case) -> Limit:
-        return Limit.parse(self.services.understanding.taxonomy[case.category_code].limit)
+        return Limit.parse(self.category_of(case).limit)
 
     def dispatch(self, case: Case, now: datetime, *, actor_kind: str = "system", actor_id: str | None = None,
                  unit_code: str | None = None, note: str | None = None, rework: str | None = None) -> Sent:
@@ -90,7 +96,8 @@ class Dispatcher:
         return Sent(self.notify(case, texts.PUSH_INVALID, reason=reason))
 
     def _card(self, case: Case, unit: Unit, rework: str | None) -> OutboundMessage:
-        category = self.services.understanding.taxonomy[case.category_code].name
+        category = self.category_of(case).name
+        assert unit.wework_party_id, "dispatch() cards only units with a WeChat Work department"
         grid = self.session.get(Grid, case.grid_code) if case.grid_code else None
         where = " ".join(x for x in (case.address, grid.name if grid else None) if x) or f"{case.lat:.5f},{case.lng:.5f}"
         photos = sum(1 for m in case.media if m.kind == "image")

@@ -71,7 +71,7 @@ class SquadDesk:
         photos = list(self.session.scalars(select(Media).where(
             Media.staff_userid == staff.wework_userid, Media.case_id.is_(None), Media.kind == "image",
             Media.state != "failed", Media.created_at >= now - PHOTO_WINDOW).order_by(Media.id)))
-        category = self.services.understanding.taxonomy[case.category_code]
+        category = self.dispatcher.category_of(case)
         if not photos and category.photo_required:
             return Outcome(texts.SQUAD_NEEDS_PHOTO.format(number=number))
         for photo in photos:
@@ -109,7 +109,7 @@ class SquadDesk:
         request = self.session.get(ExtensionRequest, request_id, with_for_update=True)
         if request is None or request.state != "pending":
             raise ValueError("no pending extension request with that id")
-        case = self.session.get(Case, request.case_id, with_for_update=True)
+        case = self.session.get_one(Case, request.case_id, with_for_update=True)
         request.state, request.decided_by, request.decided_at = ("approved" if approve else "refused"), decided_by, now
         if approve and case.deadline is not None:
             case.deadline = self.services.calendar.deadline(case.deadline, Limit(request.days, "d"))

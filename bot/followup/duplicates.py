@@ -40,6 +40,7 @@ def find_primary(session: Session, case: Case, radius_m: float, window: timedelt
         ).order_by(Case.id)
     )
     for candidate in candidates:
+        assert candidate.lat is not None and candidate.lng is not None, "between() matched only located cases"
         if distance_m(case.lat, case.lng, candidate.lat, candidate.lng) <= radius_m:
             return candidate
     return None

@@ -17,6 +17,7 @@ from shapely.geometry import shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.extensions import reply_bytes
 from bot.models import Grid, Place
 
 VERSION_KEY = "citybot:area-version"
@@ -81,7 +82,7 @@ class AreaIndexCache:
 
     def get(self, session: Session) -> AreaIndex:
         try:
-            version = self.redis.get(VERSION_KEY)
+            version = reply_bytes(self.redis.get(VERSION_KEY))
         except redis.RedisError:
             version = self.version  # Redis away: keep what we have
         if self.index is None or version != self.version:

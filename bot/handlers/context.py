@@ -32,15 +32,15 @@ class Context:
         self.jobs.append(Deferred(job, args))
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ResidentContext(Context):
-    resident: Resident | None = None
+    resident: Resident
 
     def intake(self) -> Intake:
         return Intake(self.session, self.settings, self.services.understanding)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class SquadContext(Context):
-    userid: str = ""
-    staff: Staff | None = None  # None: a WeChat Work member who is not in the directory
+    userid: str
+    staff: Staff | None  # None: a WeChat Work member who is not in the directory

@@ -50,7 +50,7 @@ def fetch_media(sessions: sessionmaker[Session], client: OfficialAccountClient, 
         return _fail(sessions, pk, str(exc))
 
     with sessions.begin() as session:
-        media = session.get(Media, pk)
+        media = session.get_one(Media, pk)
         media.state, media.stored_at, media.error = "stored", datetime.now(UTC), None
         media.content_type = "image/jpeg" if kind == "image" else content_type
         if kind == "image":
@@ -65,7 +65,7 @@ def fetch_media(sessions: sessionmaker[Session], client: OfficialAccountClient, 
 def _fail(sessions: sessionmaker[Session], pk: int, reason: str) -> str:
     log.warning("media %s failed: %s", pk, reason)
     with sessions.begin() as session:
-        media = session.get(Media, pk)
+        media = session.get_one(Media, pk)
         media.state, media.error = "failed", reason
     return "failed"
 

@@ -7,25 +7,28 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Insert, Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.models import CaseNumberCounter
 
-INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
-
 
 def next_case_number(session: Session, day: date) -> str:
-    insert = INSERTS[session.get_bind().dialect.name]
     table = CaseNumberCounter.__table__
-    statement = (
-        insert(table)
-        .values(day=day, last=1)
-        .on_conflict_do_update(index_elements=[table.c.day], set_={"last": table.c.last + 1})
-        .returning(table.c.last)
-    )
-    sequence = session.execute(statement).scalar_one()
+    assert isinstance(table, Table), "a mapped class's __table__ is a Table"
+    dialect = session.get_bind().dialect.name
+    index_elements, set_ = [table.c.day], {"last": table.c.last + 1}
+    upsert: Insert
+    if dialect == "postgresql":
+        upsert = postgresql.insert(table).values(day=day, last=1).on_conflict_do_update(
+            index_elements=index_elements, set_=set_)
+    elif dialect == "sqlite":
+        upsert = sqlite.insert(table).values(day=day, last=1).on_conflict_do_update(
+            index_elements=index_elements, set_=set_)
+    else:
+        raise KeyError(dialect)  # only these two dialects have an atomic upsert here
+    sequence = session.execute(upsert.returning(table.c.last)).scalar_one()
     return f"{day:%Y%m%d}-{sequence:04d}"
 
 

@@ -200,5 +200,6 @@ class Intake:
 
 
 def _photo_point(media: Media) -> Point:
+    assert media.gps_lat is not None and media.gps_lng is not None, f"media {media.id} has no GPS"
     lat, lng = wgs84_to_gcj02(media.gps_lat, media.gps_lng)  # EXIF is WGS-84; we keep GCJ-02
     return Point(lat, lng, source="exif")

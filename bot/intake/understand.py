@@ -59,6 +59,7 @@ class Understood:
 
 def understand_case(session: Session, understanding: Understanding, case: Case) -> Understood:
     """Classify, geotag and route ``case`` (already holding a GCJ-02 point); write the result on it."""
+    assert case.lat is not None and case.lng is not None, f"case {case.number} has no location"
     classification = understanding.classify(case.description)
     geo = locate_point(understanding.area(session), case.lat, case.lng, case.location_source or "message")
     routing = decide(understanding.taxonomy, classification, geo, understanding.min_confidence)

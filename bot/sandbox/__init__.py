@@ -52,6 +52,7 @@ def _photo_media_id() -> str:
 
 @bp.get("/")
 def page() -> Response:
+    assert bp.static_folder is not None  # set when the blueprint is created
     return send_from_directory(bp.static_folder, "index.html")
 
 
@@ -165,7 +166,7 @@ def feed() -> Response:
     openid, userid = request.args.get("openid", ""), request.args.get("userid", "")
     calls = requests.get(_fake("/_fake/calls"), params={"since": since}, timeout=5).json()["calls"]
     staff = get_db().session.get(Staff, userid) if userid else None
-    party = (get_db().session.get(Unit, staff.unit_code).wework_party_id if staff else None) or "-"
+    party = (get_db().session.get_one(Unit, staff.unit_code).wework_party_id if staff else None) or "-"
     resident, squad, last = [], [], int(since)
     for call in calls:
         last = max(last, call["seq"])
@@ -199,12 +200,12 @@ def status() -> Response:
         if resident else None
     if case is None:
         return jsonify(case=None)
-    taxonomy = services.understanding.taxonomy
+    taxonomy, code = services.understanding.taxonomy, case.category_code
     grid = session.get(Grid, case.grid_code) if case.grid_code else None
     unit = session.get(Unit, case.unit_code) if case.unit_code else None
     return jsonify(case={
         "number": case.number, "state": texts.STATE_LABELS.get(case.state, case.state),
-        "category": taxonomy[case.category_code].name if case.category_code in taxonomy else None,
+        "category": taxonomy[code].name if code is not None and code in taxonomy else None,
         "grid": grid.name if grid else None, "unit": unit.name if unit else case.unit_code,
         "deadline": texts.local_time(case.deadline, services.settings.timezone) if case.deadline else None,
         "triage": case.triage_reason, "merged_into": case.merged_into.number if case.merged_into else None,

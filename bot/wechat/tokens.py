@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import redis
 
+from bot.extensions import reply_bytes
+
 REFRESH_MARGIN = 300  # seconds before WeChat's expiry that we stop using a token
 
 
@@ -23,13 +25,13 @@ class TokenCache:
         self.fetch = fetch
 
     def get(self) -> str:
-        token = self.redis.get(self.key)
+        token = reply_bytes(self.redis.get(self.key))
         return token.decode() if token else self.refresh(stale=None)
 
     def refresh(self, stale: str | None, force: bool = False) -> str:
         """Fetch a new token unless another process already replaced ``stale`` meanwhile."""
         with self.redis.lock(self.lock_key, timeout=30, blocking_timeout=30):
-            current = self.redis.get(self.key)
+            current = reply_bytes(self.redis.get(self.key))
             if current and current.decode() != stale:
                 return current.decode()
             token, expires_in = self.fetch(force)
