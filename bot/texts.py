@@ -97,8 +97,12 @@ def case_list(cases: list[Case]) -> str:
     return "您最近反映的问题：\n" + "\n".join(lines) + "\n发送“查询 编号”查看详情。"
 
 
+MERGED_OWN = "您已反映过该问题（编号 {primary}），正在处理中，无需重复提交。进展会及时推送给您。"
+
+
 def merged(case: Case, primary: Case) -> str:
-    return MERGED.format(primary=primary.number, number=case.number)
+    template = MERGED_OWN if primary.reporter_id == case.reporter_id else MERGED
+    return template.format(primary=primary.number, number=case.number)
 
 
 def case_detail(case: Case, zone: ZoneInfo) -> str:

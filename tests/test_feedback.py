@@ -215,3 +215,18 @@ def test_my_information_and_deleting_it(wechat, db, fake_platform):
     assert kept is not None and kept.reporter_id is None  # the case stays for the statistics
     assert not db.scalars(select(InboundMessage).where(InboundMessage.raw_xml.contains(FIRST))).all()
     assert "还没有反映过问题" in wechat.text(FIRST, "查询").text  # a fresh start
+
+
+def test_saying_it_is_not_fixed_by_voice_reopens(wechat, wework, fake_platform, run_worker, db):
+    number = NUMBER.search(report(wechat, FIRST)).group(0)
+    run_worker()
+    resolve(wework, fake_platform, number)
+    voice = fake_platform.upload(b"#!AMR\n", "audio/amr")
+    assert "已安排返工" in wechat.voice(FIRST, voice, recognition="还是没修好啊。").text
+    assert case(db, number).reopen_count == 1
+
+
+def test_reporting_the_same_problem_twice_is_recognised(wechat, db):
+    first = NUMBER.search(report(wechat, FIRST)).group(0)
+    again = report(wechat, FIRST)
+    assert "您已反映过该问题" in again and first in again

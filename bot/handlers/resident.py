@@ -60,6 +60,8 @@ def on_text(msg: WeChatMessage, ctx: Context) -> Reply:
 
 def rating(ctx: Context, text: str) -> Reply | None:
     """1/2/3 or words about the case awaiting this resident's rating; None if the text is not one."""
+    if parse_rating(text, awaiting=True) is None:  # cannot be a rating: spare the query
+        return None
     feedback = Feedback(ctx.session, ctx.services)
     awaiting = feedback.awaiting(ctx.resident, ctx.now)
     parsed = parse_rating(text, awaiting is not None)
@@ -119,15 +121,14 @@ def on_image(msg: WeChatMessage, ctx: Context) -> Reply:
 
 def on_voice(msg: WeChatMessage, ctx: Context) -> Reply:
     intake = ctx.intake()
-    progress = intake.add_media(ctx.resident, "voice", msg.media_id, ctx.now)
     recognition = msg.recognition.strip().rstrip("。")
+    if recognition and (parse_command(recognition) or parse_rating(recognition, awaiting=True)):
+        # "查询" or "还是没修好" said aloud: answered like the text; the voice itself is kept either way
+        ctx.defer("fetch_media", intake.keep_media(ctx.resident, "voice", msg.media_id).id)
+        return on_text(WeChatMessage({**msg.fields, "Content": recognition}), ctx)
+    progress = intake.add_media(ctx.resident, "voice", msg.media_id, ctx.now)
     if not recognition:
         return progress_reply(progress, ctx, prefix=texts.VOICE_UNRECOGNISED)
-    command = parse_command(recognition)
-    if command is not None:  # "查询" said aloud
-        for media in progress.media:
-            ctx.defer("fetch_media", media.id)
-        return on_text(WeChatMessage({**msg.fields, "Content": recognition}), ctx)
     progress_text = intake.add_text(ctx.resident, recognition, ctx.now)
     progress_text.media = progress.media
     return progress_reply(progress_text, ctx, prefix=texts.DESCRIPTION_RECEIVED)

@@ -73,6 +73,13 @@ class Intake:
         self._set_location(draft, point)
         return self._advance(resident, draft, now)
 
+    def keep_media(self, resident: Resident, kind: str, media_id: str) -> Media:
+        """Media that belongs to no report (a voice command): downloaded and kept all the same."""
+        media = Media(kind=kind, media_id=media_id, resident_id=resident.id)
+        self.session.add(media)
+        self.session.flush()
+        return media
+
     def add_media(self, resident: Resident, kind: str, media_id: str, now: datetime) -> Progress:
         """A photo or voice note. Late photos join the case their draft became."""
         media = Media(kind=kind, media_id=media_id, resident_id=resident.id)
