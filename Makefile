@@ -37,5 +37,6 @@ train: install
 	$(BIN)/citybot train-classifier
 	$(BIN)/citybot evaluate-classifier
 
-clean:
+clean:  # also stops the embedded Redis that `make run` leaves running for the next run
+	-[ -f instance/redis/redis.pid ] && kill $$(cat instance/redis/redis.pid)
 	rm -rf $(VENV) instance .pytest_cache

@@ -46,7 +46,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         settings = settings.replace(redis_url=ensure_embedded_redis(settings.instance_dir / "redis"))
 
     app = Flask(__name__, instance_path=str(settings.instance_dir))
-    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes)
+    # Uploads (the simulator's photos) may be large; the webhooks set their own, much smaller limit.
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_media_bytes)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 

@@ -50,3 +50,16 @@ def test_actions_go_through_the_real_webhook_in_aes_mode(live_url, db):
     assert db.scalar(select(InboundMessage.msg_type).where(InboundMessage.msg_type == "image")) == "image"
     status = requests.get(f"{live_url}/sandbox/api/status", params={"openid": OPENID}).json()["case"]
     assert status["category"] == "井盖缺失破损" and status["unit"] == "市政处"
+
+
+def test_a_real_size_photo_from_disk_can_be_sent(live_url, db):
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.effect_noise((1600, 1200), 90).convert("RGB").save(buffer, "JPEG", quality=95)
+    assert len(buffer.getvalue()) > 500_000  # far above the webhook's 64 KB limit
+    reply = requests.post(f"{live_url}/sandbox/api/resident", data={"openid": OPENID, "kind": "image"},
+                          files={"photo": ("photo.jpg", buffer.getvalue(), "image/jpeg")}).json()
+    assert reply["status"] == 200 and "照片已收到" in reply["reply"]

@@ -23,6 +23,7 @@ def refuse(exc: EnvelopeError) -> Response:
 
 def receive(channel: str, envelope: Envelope, handle: Callable[..., tuple]) -> Response:
     services: Services = get_services()
+    request.max_content_length = services.settings.max_body_bytes  # WeChat's messages are tiny: 413 past this
     opened = envelope.open(request.args, request.get_data(cache=False), services.clock.time())
     try:
         msg = WeChatMessage.from_xml(opened.xml)
