@@ -39,10 +39,6 @@ def parse_bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def int_or_none(value: str | None) -> int | None:
-    return int(value) if value not in (None, "") else None
-
-
 def parse_dates(value: str | None) -> tuple[date, ...]:
     return tuple(date.fromisoformat(v.strip()) for v in (value or "").split(",") if v.strip())
 
