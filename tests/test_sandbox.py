@@ -25,7 +25,7 @@ def test_production_refuses_the_fake_platform():
     with pytest.raises(RuntimeError, match="fake WeChat platform"):
         create_app(Settings.from_env(env))
     with pytest.raises(RuntimeError, match="missing settings"):
-        create_app(Settings.from_env({"DATABASE_URL": "postgresql://x@y/z"}))
+        create_app(Settings.from_env({"DATABASE_URL": "postgresql://x@y/z", "WECHAT_APPID": "wx-real"}))
 
 
 def test_page_assets_and_samples_are_served_locally(client):
@@ -63,3 +63,12 @@ def test_a_real_size_photo_from_disk_can_be_sent(live_url, db):
     reply = requests.post(f"{live_url}/sandbox/api/resident", data={"openid": OPENID, "kind": "image"},
                           files={"photo": ("photo.jpg", buffer.getvalue(), "image/jpeg")}).json()
     assert reply["status"] == 200 and "照片已收到" in reply["reply"]
+
+
+def test_database_url_alone_is_enough_for_operator_commands(tmp_path):
+    """Operators run `DATABASE_URL=… citybot init-db` without the service's secrets."""
+    settings = Settings.from_env({"DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test",
+                                  "CITYBOT_INSTANCE_DIR": str(tmp_path)})
+    assert settings.profile == "embedded" and settings.database_url.startswith("postgresql+psycopg://")
+    settings.check()
+    assert Settings.from_env({"WECHAT_APPID": "wx1"}).profile == "production"
