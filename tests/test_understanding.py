@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.geo.datum import gcj02_to_wgs84
 from bot.models import Case, OutboundMessage
@@ -84,3 +84,13 @@ def test_a_location_message_beats_photo_gps(wechat, fake_platform, run_worker, d
     assert (case.location_source, case.address) == ("message", "秀水广场")
     pushes = [c["body"]["text"]["content"] for c in fake_platform.calls("/cgi-bin/message/custom/send")]
     assert not any("根据照片定位" in p for p in pushes)
+
+
+def test_a_location_after_a_place_named_case_refines_it(wechat, run_worker, db):
+    wechat.text(OPENID, "明珠菜市场门口又有人摆地摊卖菜")
+    answer = wechat.location(OPENID, 29.609990, 119.053990, label="明珠菜场东门")
+    assert "已更新编号" in answer.text
+    case = only_case(db)
+    assert (case.location_source, case.address, case.lat) == ("message", "明珠菜场东门", 29.60999)
+    assert case.events[-1].action == "relocate"
+    assert db.scalar(select(func.count()).select_from(Case)) == 1  # not a second report

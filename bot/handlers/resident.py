@@ -36,6 +36,8 @@ def progress_reply(progress: Progress, ctx: Context, prefix: str = "") -> Reply:
             ctx.defer("dispatch_case", progress.case.id)
         unit = unit_name(ctx.session, progress.understood.routing.unit_code)
         return Reply(texts.case_created(progress.case, progress.understood, unit))
+    if progress.relocated and progress.case is not None:
+        return Reply(texts.RELOCATED.format(number=progress.case.number))
     if progress.attached and progress.case is not None:
         return Reply(texts.photo_attached(progress.case))
     return Reply(prefix + texts.missing(progress.missing))

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.dispatch.states import transition
+from bot.dispatch.states import OPEN_STATES, record_event, transition
 from bot.followup.duplicates import find_primary, merge
 from bot.geo.datum import wgs84_to_gcj02
 from bot.intake.geotag import locate_text
@@ -50,6 +50,7 @@ class Progress:
     media: list[Media] = field(default_factory=list)  # new media to download
     understood: Understood | None = None  # category, grid and routing of the case created now
     merged_into: Case | None = None  # the open case the new one duplicates (it follows that one)
+    relocated: bool = False  # a location message refined the place a case had guessed from its text
 
 
 class Intake:
@@ -69,6 +70,15 @@ class Intake:
         return self._advance(resident, draft, now)
 
     def add_location(self, resident: Resident, point: Point, now: datetime) -> Progress:
+        """A location message. Right after a case located only by a place name in its text, it
+        refines that case's location instead of starting a new report."""
+        current = self._current_draft(resident, now)
+        if current is not None and current.state == "promoted" and current.location_source == "text":
+            case = self.session.get_one(Case, current.case_id, with_for_update=True)
+            if case.location_source == "text" and case.state in OPEN_STATES:
+                self._relocate(case, point, now)
+                current.location_source, current.updated_at = point.source, now
+                return Progress(draft=current, case=case, relocated=True)
         draft = self._open_draft(resident, now)
         self._set_location(draft, point)
         return self._advance(resident, draft, now)
@@ -96,6 +106,16 @@ class Intake:
         progress = self._advance(resident, draft, now)
         progress.media.append(media)
         return progress
+
+    def _relocate(self, case: Case, point: Point, now: datetime) -> None:
+        before = case.grid_code
+        case.lat, case.lng, case.datum = point.lat, point.lng, point.datum
+        case.location_source, case.address = point.source, point.label or case.address
+        grid = self.understanding.area(self.session).grid_at(point.lat, point.lng)
+        case.grid_code = grid.code if grid else None
+        moved = "" if case.grid_code == before else f"，网格由 {before or '辖区外'} 变为 {case.grid_code or '辖区外'}，请核实派遣"
+        record_event(self.session, case, "relocate", actor_kind="resident", actor_id=str(case.reporter_id), at=now,
+                     note=f"市民补充位置：{point.label or ''}（{point.lat:.5f}, {point.lng:.5f}）{moved}")
 
     def locate_by_photo(self, media_pk: int, now: datetime) -> Progress | None:
         """The worker read GPS from a photo: it locates the photo's draft if nothing better did."""
