@@ -181,3 +181,31 @@ def test_case_numbers_count_up_per_day(wechat):
         numbers.append(case_number(wechat.text(openid, f"第{i}处垃圾没人清").text))
     assert [int(n[-4:]) for n in numbers] == [1, 2, 3]
     assert len({n[:8] for n in numbers}) == 1
+
+
+def test_simultaneous_retries_make_one_case(live_url, db):
+    """WeChat's retries can overlap the first delivery: real concurrent HTTP requests, one effect."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    from bot.sandbox.phone import OfficialAccountSender, message_xml
+    from tests.conftest import AES_KEY, APPID, TOKEN
+
+    sender = OfficialAccountSender(TOKEN, AES_KEY, APPID)
+    now = int(time.time())
+
+    def post(xml: str) -> str:
+        args, body = sender.seal(xml, str(now))
+        response = requests.post(f"{live_url}/wechat", params=args, data=body, timeout=10)
+        assert response.status_code == 200
+        return response.text
+
+    post(message_xml("gh", OPENID, "location", {"Location_X": 29.6, "Location_Y": 119.04, "Label": "x"},
+                     created=now))
+    text = message_xml("gh", OPENID, "text", {"Content": "路边有人烤串"}, created=now, msg_id=4242)
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(post, [text] * 6))
+    assert db.scalar(select(func.count()).select_from(Case)) == 1
+    assert db.scalar(select(func.count()).select_from(InboundMessage).where(InboundMessage.msg_id == "4242")) == 1
