@@ -34,7 +34,8 @@ HELP = (
     "其他功能：\n"
     "· 发送“查询”查看您反映的问题\n"
     "· 发送“查询 编号”查看某个问题的进展\n"
-    "· 发送“撤销 编号”撤回尚未派遣的问题"
+    "· 发送“撤销 编号”撤回尚未派遣的问题\n"
+    "· 发送“我的信息”查看或删除我们保存的您的信息"
 )
 
 WELCOME = f"您好，感谢关注！这里是城管局“有问题发微信”服务。\n\n{HELP}"
@@ -122,7 +123,7 @@ def missing(parts: list[str]) -> str:
         return ASK_LOCATION
     if parts == ["description"]:
         return ASK_DESCRIPTION
-    return f"还需要：\n· 问题位置：{ASK_LOCATION}\n· 问题描述：{ASK_DESCRIPTION}"
+    return "还需要：\n· 问题位置：点击输入框旁的＋，选择“位置”\n· 一句话描述，例如“路边有人占道烧烤”"
 
 
 def local_time(moment: datetime, zone: str) -> str:
