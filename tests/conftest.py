@@ -88,8 +88,13 @@ def database_url(tmp_root: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def redis_url(tmp_root: Path) -> str:
-    return REDIS_URL if HAVE_REDIS else ensure_embedded_redis(tmp_root / "redis")
+def redis_url(tmp_root: Path) -> Iterator[str]:
+    if HAVE_REDIS:
+        yield REDIS_URL
+        return
+    url = ensure_embedded_redis(tmp_root / "redis")
+    yield url
+    redis.Redis.from_url(url).shutdown(nosave=True)  # the embedded server is ours: stop it
 
 
 class FakePlatform:
