@@ -86,6 +86,7 @@ def deliver(sessions: sessionmaker[Session], clients: Clients, settings: Setting
             if not window_open(session, resident, settings, now):
                 if not settings.wechat_template_case_update or payload["msgtype"] != "text":
                     row.state = "window_closed"
+                    resident.held_pushes = True
                     return row.state
                 payload = template_payload(settings.wechat_template_case_update, payload["text"]["content"])
                 row.kind, row.payload = "template", payload
@@ -96,9 +97,10 @@ def deliver(sessions: sessionmaker[Session], clients: Clients, settings: Setting
     except WeChatAPIError as exc:
         if channel == "wechat" and exc.errcode in WINDOW_ERRCODES:
             _record(sessions, pk, state="window_closed", errcode=exc.errcode, error=str(exc))
+            _set_resident(sessions, target, held_pushes=True)
             return "window_closed"
         if channel == "wechat" and exc.errcode == UNFOLLOWED:
-            _unfollowed(sessions, target)
+            _set_resident(sessions, target, subscribed=False)
         give_up = not exc.transient or attempts >= MAX_ATTEMPTS
         _record(sessions, pk, state="failed" if give_up else "queued", errcode=exc.errcode, error=str(exc))
         if give_up:
@@ -150,11 +152,12 @@ def _upload(client: OfficialAccountClient, path: Path | None) -> str:
         return client.media.upload("image", handle)["media_id"]
 
 
-def _unfollowed(sessions: sessionmaker[Session], openid: str) -> None:
+def _set_resident(sessions: sessionmaker[Session], openid: str, **values: bool) -> None:
     with sessions.begin() as session:
         resident = session.scalar(select(Resident).where(Resident.openid == openid))
-        if resident is not None:
-            resident.subscribed = False
+        for name, value in values.items():
+            if resident is not None:
+                setattr(resident, name, value)
 
 
 def _record(sessions: sessionmaker[Session], pk: int, state: str, errcode: int | None = None,

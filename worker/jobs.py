@@ -86,8 +86,12 @@ def dispatch_case(case_pk: int) -> str:
         if case is None or case.state != "received" or case.unit_code is None or case.triage_reason:
             return "skipped"
         sent = Dispatcher(session, services).dispatch(case, services.clock.now())
-        ids, state = sent.ids, case.state
-    send_now(ids)
+        cards = [m.id for m in sent.messages if m.channel == "wework"]
+        pushes = [m.id for m in sent.messages if m.channel != "wework"]
+        state = case.state
+    send_now(cards)  # the squad first, in this job
+    for pk in pushes:  # residents' pushes in their own jobs, so the next case's card is not kept waiting
+        enqueue(get_queues(), "send_outbound", pk)
     return state
 
 

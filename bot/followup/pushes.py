@@ -11,6 +11,7 @@ from bot.outbound import held_for, queue_text_to_resident
 
 def summarize_held(session: Session, resident: Resident) -> OutboundMessage | None:
     held = held_for(session, resident)
+    resident.held_pushes = False
     if not held:
         return None
     lines = [row.payload["text"]["content"] for row in held if row.payload.get("msgtype") == "text"]

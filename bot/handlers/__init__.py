@@ -17,7 +17,6 @@ from bot.handlers.context import ResidentContext, SquadContext
 from bot.handlers.router import Reply, Router
 from bot.jobs import Deferred
 from bot.models import Resident, Staff
-from bot.outbound import held_for
 from bot.services import Services
 from bot.wechat.messages import WeChatMessage
 
@@ -62,7 +61,7 @@ def handle_resident(services: Services, session: Session, msg: WeChatMessage,
     ctx = ResidentContext(session, services, now, resident=resident)
     if msg.event not in PASSIVE_EVENTS:  # a message or a click opens WeChat's 48-hour window
         resident.last_interaction_at = now
-        if held_for(session, resident):
+        if resident.held_pushes:
             ctx.defer("deliver_held", resident.id)
     return services.routers["wechat"].dispatch(msg, ctx), ctx.jobs
 

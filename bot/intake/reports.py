@@ -79,7 +79,7 @@ class Intake:
                 self._relocate(case, point, now)
                 current.location_source, current.updated_at = point.source, now
                 return Progress(draft=current, case=case, relocated=True)
-        draft = self._open_draft(resident, now)
+        draft = self._open_draft(resident, now, current)
         self._set_location(draft, point)
         return self._advance(resident, draft, now)
 
@@ -148,8 +148,8 @@ class Intake:
             .with_for_update()
         )
 
-    def _open_draft(self, resident: Resident, now: datetime) -> Draft:
-        draft = self._current_draft(resident, now)
+    def _open_draft(self, resident: Resident, now: datetime, current: Draft | None = None) -> Draft:
+        draft = current or self._current_draft(resident, now)
         if draft is None or draft.state != "open":
             draft = Draft(resident_id=resident.id, created_at=now, description="")
             self.session.add(draft)
@@ -163,7 +163,7 @@ class Intake:
 
     def _advance(self, resident: Resident, draft: Draft, now: datetime) -> Progress:
         if not draft.has_location:
-            fallback = self._remembered_location(resident, now) or self._photo_location(draft)
+            fallback = self._remembered_location(resident, now) or self._photo_location(draft, now)
             if fallback is None and draft.description:
                 fallback = self._named_place(draft.description)
             if fallback is not None:
@@ -186,7 +186,9 @@ class Intake:
         return Point(resident.last_lat, resident.last_lng, source="event")
 
     @staticmethod
-    def _photo_location(draft: Draft) -> Point | None:
+    def _photo_location(draft: Draft, now: datetime) -> Point | None:
+        if draft.created_at >= now:  # a draft begun by this message has no downloaded photo yet
+            return None
         located = [m for m in draft.media if m.gps_lat is not None]
         return _photo_point(located[0]) if located else None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base, utcnow
@@ -20,6 +20,8 @@ class Resident(Base):
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
     # Last message or menu click: opens WeChat's 48-hour customer-service window.
     last_interaction_at: Mapped[datetime | None]
+    # Pushes are waiting for the window to reopen (saves a query on every message).
+    held_pushes: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Last position reported by a LOCATION event (GCJ-02), used when a report has no location.
     last_lat: Mapped[float | None]
     last_lng: Mapped[float | None]
