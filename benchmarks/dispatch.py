@@ -69,6 +69,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--rate", type=float, default=20.0)
+    parser.add_argument("--workers", type=int, default=1, help="citybot worker processes")
     args = parser.parse_args()
     bin_dir = Path(sys.executable).parent
 
@@ -83,8 +84,7 @@ def main() -> None:
             subprocess.Popen([sys.executable, "-m", "bot.wechat.fake", "--port", str(FAKE)], **quiet),
             subprocess.Popen([str(bin_dir / "gunicorn"), "--bind", f"127.0.0.1:{WEB}", "--workers", "2",
                               "--threads", "4", "wsgi:app"], **quiet),
-            subprocess.Popen([citybot, "worker"], **quiet),
-        ]
+        ] + [subprocess.Popen([citybot, "worker"], **quiet) for _ in range(args.workers)]
         try:
             for url in (f"http://127.0.0.1:{WEB}/healthz", f"http://127.0.0.1:{FAKE}/_fake/calls"):
                 for _ in range(150):
@@ -148,7 +148,7 @@ def main() -> None:
             for proc in procs:
                 proc.wait()
 
-    print(f"\ndispatch latency: {args.cases} cases at {achieved:.1f} cases/s, one worker, "
+    print(f"\ndispatch latency: {args.cases} cases at {achieved:.1f} cases/s, {args.workers} worker(s), "
           f"{len(received)}/{len(created)} cards received")
     print(f"  case number given → card at the fake WeChat Work   {percentiles(latencies)}")
     if hops:
