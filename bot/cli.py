@@ -37,6 +37,17 @@ def json_lines(stream: TextIO, handle: Callable[[dict[str, Any]], dict[str, Any]
         click.echo(json.dumps(result, ensure_ascii=False))
 
 
+def _load_file(path: Path, read: Callable[[Path], Any], load: Callable[[Any, Any], Any],
+               error: type[Exception]) -> Any:
+    """Validate the whole file first, then load it in one transaction: all or nothing."""
+    try:
+        data = read(path)
+    except error as exc:
+        raise click.ClickException(f"{path}: {exc}; nothing was loaded") from exc
+    with get_db().transaction() as session:
+        return load(session, data)
+
+
 @click.command("load-area")
 @with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -45,12 +56,7 @@ def load_area(path: Path) -> None:
     from bot.geo.area_file import AreaFileError, read_area_file
     from bot.geo.loading import load_area as load
 
-    try:
-        area = read_area_file(path)
-    except AreaFileError as exc:
-        raise click.ClickException(f"{path}: {exc}; nothing was loaded") from exc
-    with get_db().transaction() as session:
-        report = load(session, area)
+    report = _load_file(path, read_area_file, load, AreaFileError)
     get_services().understanding.area_cache.bump()
     click.echo(f"loaded {report.grids} grids, {report.places} places, {report.squads} squads from {path}")
 
@@ -63,12 +69,7 @@ def load_directory(path: Path) -> None:
     from bot.dispatch.directory import DirectoryError, read_directory
     from bot.dispatch.directory import load_directory as load
 
-    try:
-        data = read_directory(path)
-    except DirectoryError as exc:
-        raise click.ClickException(f"{path}: {exc}; nothing was loaded") from exc
-    with get_db().transaction() as session:
-        report = load(session, data)
+    report = _load_file(path, read_directory, load, DirectoryError)
     click.echo(f"loaded {report.units} units and {report.staff} staff from {path}"
                + (f"; {report.deactivated} staff no longer listed were deactivated" if report.deactivated else ""))
 
