@@ -12,12 +12,19 @@ config = context.config
 engine = config.attributes.get("engine") or create_engine(Settings.from_env().database_url)
 
 with engine.connect() as connection:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode rebuilds a table to alter it (copy, drop, rename); with foreign keys enforced the
+        # drop fails as soon as other tables hold rows referring to it. Off for the migration only.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
         compare_type=True,
     )
     with context.begin_transaction():
         context.run_migrations()
     connection.commit()
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
