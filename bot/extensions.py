@@ -50,7 +50,7 @@ class Database:
             kwargs = {"connect_args": {"timeout": 30, "check_same_thread": False}}
         self._engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
-            event.listen(self._engine, "connect", _sqlite_pragmas)
+            event.listen(self._engine, "connect", sqlite_pragmas)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         app.extensions["citybot.db"] = self
         # One session per request even when an app context outlives requests (CLI, tests).
@@ -77,7 +77,7 @@ class Database:
             session.close()
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+def sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")

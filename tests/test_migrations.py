@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from bot.config import normalise_database_url
+from bot.extensions import sqlite_pragmas
 from bot.schema import alembic_config
 from tests.conftest import HAVE_POSTGRES, PG_URL
 
@@ -28,6 +29,8 @@ def old_database(request, tmp_path):  # noqa: ANN001, ANN201
     else:
         url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", sqlite_pragmas)  # as the app connects: foreign keys enforced
     yield engine
     engine.dispose()
 
