@@ -22,10 +22,14 @@ class Routing:
         return self.triage_reason is not None
 
 
+def unit_for(handler: str, squad_code: str | None) -> str | None:
+    """The taxonomy's handler names a department, or ``squad``: the squad owning the grid."""
+    return squad_code if handler == "squad" else handler
+
+
 def decide(taxonomy: Taxonomy, classification: Classification, geo: GeoResult, min_confidence: float) -> Routing:
     if classification.confidence < min_confidence:
         return Routing(None, "low_confidence")
     if not geo.inside:
         return Routing(None, geo.reason or "outside")  # outside the jurisdiction: the dispatcher decides
-    handler = taxonomy[classification.code].handler
-    return Routing(geo.squad_code if handler == "squad" else handler, None)
+    return Routing(unit_for(taxonomy[classification.code].handler, geo.squad_code), None)

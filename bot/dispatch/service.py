@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.dispatch.calendar import Limit
+from bot.dispatch.routing import unit_for
 from bot.dispatch.states import IllegalTransition, State, transition
 from bot.followup.recipients import push
 from bot.intake.taxonomy import Category
@@ -83,11 +84,8 @@ class Dispatcher:
         """The unit for the case's category and grid (used when triage fixed the category)."""
         if case.category_code is None:
             return None
-        handler = self.services.understanding.taxonomy[case.category_code].handler
-        if handler != "squad":
-            return handler
         grid = self.session.get(Grid, case.grid_code) if case.grid_code else None
-        return grid.squad_code if grid else None
+        return unit_for(self.category_of(case).handler, grid.squad_code if grid else None)
 
     def invalidate(self, case: Case, reason: str, now: datetime, actor_id: str) -> Sent:
         """不予立案 (out of scope, spam …): the followers are told why."""
