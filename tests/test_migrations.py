@@ -20,12 +20,14 @@ def old_database(request, tmp_path):  # noqa: ANN001, ANN201
     if request.param == "postgresql":
         if not HAVE_POSTGRES:
             pytest.skip("PostgreSQL not reachable")
+        # Named after the test database, so suites run side by side (TEST_DATABASE_URL) never share it.
+        scratch = PG_URL.rsplit("/", 1)[1] + "_migrations"
         admin = create_engine(normalise_database_url(PG_URL), isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
-            connection.execute(text("DROP DATABASE IF EXISTS citybot_migrations"))
-            connection.execute(text("CREATE DATABASE citybot_migrations"))
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{scratch}"'))
+            connection.execute(text(f'CREATE DATABASE "{scratch}"'))
         admin.dispose()
-        url = normalise_database_url(PG_URL.rsplit("/", 1)[0] + "/citybot_migrations")
+        url = normalise_database_url(PG_URL.rsplit("/", 1)[0] + "/" + scratch)
     else:
         url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     engine = create_engine(url)
