@@ -24,14 +24,14 @@ def main() -> None:
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
 
     started = time.perf_counter()
-    from bot.intake.classify import Classifier
-    from bot.intake.taxonomy import load_taxonomy
+    from bot.understanding.classify import Classifier
+    from bot.understanding.taxonomy import load_taxonomy
 
     classifier = Classifier.load(load_taxonomy())
     classifier.classify("预热")
     startup = time.perf_counter() - started
 
-    from bot.intake.training import EVAL_FILE, read_examples
+    from bot.understanding.training import EVAL_FILE, read_examples
 
     texts = [text for text, _ in read_examples(EVAL_FILE)] * args.rounds
     started = time.perf_counter()

@@ -27,11 +27,11 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from benchmarks.webhook import database_env  # noqa: E402
 from bot.config import normalise_database_url  # noqa: E402
-from bot.followup.duplicates import find_primary  # noqa: E402
+from bot.dispatch.duplicates import find_primary  # noqa: E402
 from bot.geo.datum import distance_m  # noqa: E402
-from bot.intake.taxonomy import load_taxonomy  # noqa: E402
 from bot.models import Case  # noqa: E402
 from bot.schema import upgrade  # noqa: E402
+from bot.understanding.taxonomy import load_taxonomy  # noqa: E402
 
 
 def main() -> None:

@@ -14,10 +14,10 @@ from bot.embedded_redis import ensure_embedded_redis
 from bot.extensions import Database, RedisQueues
 from bot.geo.index import AreaIndexCache
 from bot.handlers import build_resident_router, build_squad_router
-from bot.intake.classify import Classifier
-from bot.intake.taxonomy import load_taxonomy
-from bot.intake.understand import Understanding
 from bot.services import Services
+from bot.understanding.classify import Classifier
+from bot.understanding.taxonomy import load_taxonomy
+from bot.understanding.understand import Understanding
 from bot.wechat.envelope import Envelope
 
 

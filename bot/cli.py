@@ -204,8 +204,8 @@ def overdue() -> None:
 @click.option("--by", "actor", default="dispatcher")
 def close(number: str, actor: str) -> None:
     """核查结案: close a resolved case after verification (the followers are told)."""
+    from bot.dispatch.feedback import close_case
     from bot.dispatch.states import IllegalTransition
-    from bot.followup.feedback import close_case
 
     services = get_services()
     with get_db().transaction() as session:
@@ -224,7 +224,7 @@ def close(number: str, actor: str) -> None:
 @click.option("--by", "actor", default="dispatcher")
 def split(number: str, actor: str) -> None:
     """Undo a wrong merge: the case is handled on its own (and dispatched if it is routed)."""
-    from bot.followup.duplicates import split as split_case
+    from bot.dispatch.duplicates import split as split_case
 
     services = get_services()
     with get_db().transaction() as session:
@@ -261,7 +261,7 @@ def classify() -> None:
 @with_appcontext
 def geotag() -> None:
     """JSON lines {"lat","lng","crs"} or {"text"} → {"grid_code","squad_code","lat","lng","source"}."""
-    from bot.intake.geotag import locate_point, locate_text
+    from bot.understanding.geotag import locate_point, locate_text
 
     index = get_services().understanding.area(get_db().session)
 
@@ -287,7 +287,7 @@ def geotag() -> None:
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def train_classifier(output: Path | None) -> None:
     """Train the classifier on training/classifier/train.jsonl (needs the [train] extra)."""
-    from bot.intake.training import TRAIN_FILE, read_examples, train
+    from bot.understanding.training import TRAIN_FILE, read_examples, train
 
     settings = get_services().settings
     taxonomy = get_services().understanding.taxonomy
@@ -302,7 +302,7 @@ def train_classifier(output: Path | None) -> None:
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
 def evaluate_classifier(path: Path | None) -> None:
     """Top-1 accuracy, per-category recall and confusion pairs on the held-out evaluation set."""
-    from bot.intake.training import EVAL_FILE, evaluate, read_examples, report
+    from bot.understanding.training import EVAL_FILE, evaluate, read_examples, report
 
     understanding = get_services().understanding
     result = evaluate(understanding.classifier, read_examples(path or EVAL_FILE), understanding.min_confidence)

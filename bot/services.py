@@ -11,7 +11,7 @@ from flask import current_app
 from bot.clock import Clock
 from bot.config import Settings
 from bot.dispatch.calendar import WorkCalendar
-from bot.intake.understand import Understanding
+from bot.understanding.understand import Understanding
 
 if TYPE_CHECKING:
     from bot.handlers.router import Router

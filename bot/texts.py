@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.intake.understand import Understood
 from bot.models import Case
+from bot.understanding.understand import Understood
 
 STATE_LABELS = {
     "received": "已受理",

@@ -22,10 +22,10 @@ from bot.embedded_redis import ensure_embedded_redis
 from bot.extensions import get_redis
 from bot.geo.area_file import read_area_file
 from bot.geo.loading import load_area
-from bot.intake.classify import Classifier
-from bot.intake.taxonomy import load_taxonomy
 from bot.models import Base
 from bot.schema import upgrade
+from bot.understanding.classify import Classifier
+from bot.understanding.taxonomy import load_taxonomy
 from bot.wechat.fake import create_fake_platform
 from tests.wechat_phone import WeChatServer, WeWorkServer
 from worker.main import make_worker

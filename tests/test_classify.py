@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from bot.intake.classify import Classifier
-from bot.intake.taxonomy import load_taxonomy
-from bot.intake.training import EVAL_FILE, TRAIN_FILE, evaluate, read_examples, train
+from bot.understanding.classify import Classifier
+from bot.understanding.taxonomy import load_taxonomy
+from bot.understanding.training import EVAL_FILE, TRAIN_FILE, evaluate, read_examples, train
 
 
 def test_held_out_accuracy_is_at_least_90_percent(classifier):

@@ -16,8 +16,8 @@ from bot.geo.area_file import AreaFileError, parse_area
 from bot.geo.datum import distance_m, gcj02_to_wgs84, wgs84_to_gcj02
 from bot.geo.index import AreaIndex
 from bot.geo.loading import load_area
-from bot.intake.geotag import BadCoordinates, locate_point
 from bot.models import Grid, Place
+from bot.understanding.geotag import BadCoordinates, locate_point
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = json.loads((ROOT / "demo" / "area.geojson").read_text(encoding="utf-8"))

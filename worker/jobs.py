@@ -15,15 +15,15 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.dispatch.escalation import escalate as escalate_cases
+from bot.dispatch.feedback import auto_close as close_resolved
 from bot.dispatch.service import Dispatcher, Sent
 from bot.extensions import get_db, get_queues, get_redis
-from bot.followup.feedback import auto_close as close_resolved
-from bot.followup.pushes import summarize_held
 from bot.intake import media
 from bot.intake.reports import Intake
 from bot.intake.units import unit_name
 from bot.jobs import JOBS, enqueue
 from bot.models import Case, Media, OutboundMessage, Resident
+from bot.notifications.held import summarize_held
 from bot.outbound import deliver, queue_text_to_resident
 from bot.services import Services, get_services
 from bot.wechat.client import OfficialAccountClient, WeWorkClient

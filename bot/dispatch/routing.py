@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.intake.classify import Classification
-from bot.intake.geotag import GeoResult
-from bot.intake.taxonomy import Taxonomy
+from bot.understanding.classify import Classification
+from bot.understanding.geotag import GeoResult
+from bot.understanding.taxonomy import Taxonomy
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,12 @@ from bot import texts
 from bot.dispatch.calendar import Limit
 from bot.dispatch.routing import unit_for
 from bot.dispatch.states import IllegalTransition, State, transition
-from bot.followup.recipients import push
-from bot.intake.taxonomy import Category
 from bot.links import case_link
 from bot.models import Case, Grid, OutboundMessage, Unit
+from bot.notifications.followers import push
 from bot.outbound import queue_to_party
 from bot.services import Services
+from bot.understanding.taxonomy import Category
 
 
 @dataclass

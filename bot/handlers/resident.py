@@ -5,14 +5,14 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from bot.followup.feedback import Feedback, parse_rating
-from bot.followup.privacy import anonymise, describe
+from bot.dispatch.feedback import Feedback, parse_rating
 from bot.handlers.commands import parse_command
 from bot.handlers.context import ResidentContext as Context
 from bot.handlers.router import Reply, Router
 from bot.intake.cases import CancelOutcome, cancel_case, find_own_case, recent_cases
 from bot.intake.reports import Point, Progress
 from bot.intake.units import unit_name
+from bot.residents.privacy import anonymise, describe
 from bot.wechat.messages import WeChatMessage
 
 

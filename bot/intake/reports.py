@@ -20,13 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.dispatch.duplicates import find_primary, merge
 from bot.dispatch.states import OPEN_STATES, record_event, transition
-from bot.followup.duplicates import find_primary, merge
 from bot.geo.datum import wgs84_to_gcj02
-from bot.intake.geotag import locate_text
 from bot.intake.numbers import next_case_number
-from bot.intake.understand import Understanding, Understood, understand_case
 from bot.models import Case, Draft, Media, Resident
+from bot.understanding.geotag import locate_text
+from bot.understanding.understand import Understanding, Understood, understand_case
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from bot.dispatch.routing import Routing, decide
 from bot.geo.index import AreaIndex, AreaIndexCache
-from bot.intake.classify import Classification, Classifier
-from bot.intake.geotag import GeoResult, locate_point
-from bot.intake.taxonomy import Taxonomy
 from bot.models import Case
+from bot.understanding.classify import Classification, Classifier
+from bot.understanding.geotag import GeoResult, locate_point
+from bot.understanding.taxonomy import Taxonomy
 
 
 class Understanding:

@@ -3,7 +3,7 @@
 Features: jieba words (with the lexicon and taxonomy keywords added to its dictionary), character
 1–3-grams (robust to typos and unseen words), and one ``LEX:<code>`` token per lexicon phrase found
 (so a phrase the bureau adds to ``lexicon.yaml`` counts without retraining). A multinomial logistic
-regression is trained by scikit-learn (``bot.intake.training``); only its numbers are shipped
+regression is trained by scikit-learn (``bot.understanding.training``); only its numbers are shipped
 (``classifier.npz``: vocabularies, idf, weights), and inference is plain numpy, so the service needs
 no scikit-learn and the model does not break with its versions.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 import jieba
 import numpy as np
 
-from bot.intake.taxonomy import DATA, Taxonomy
+from bot.understanding.taxonomy import DATA, Taxonomy
 
 DEFAULT_MODEL = DATA / "classifier.npz"
 PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)

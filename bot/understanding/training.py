@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from bot.config import ROOT
-from bot.intake.classify import Classifier, Featuriser
-from bot.intake.taxonomy import Taxonomy
+from bot.understanding.classify import Classifier, Featuriser
+from bot.understanding.taxonomy import Taxonomy
 
 TRAIN_FILE = ROOT / "training" / "classifier" / "train.jsonl"
 EVAL_FILE = ROOT / "training" / "classifier" / "eval.jsonl"

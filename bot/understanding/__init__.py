@@ -1,0 +1,1 @@
+"""Understanding reports: the taxonomy, the classifier, geotagging (support for the case services)."""
