@@ -9,7 +9,9 @@ from flask import Flask
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.core import after_commit
 from bot.dispatch.calendar import WorkCalendar
+from bot.dispatch.deps import Deps
 from bot.embedded_redis import ensure_embedded_redis
 from bot.extensions import Database, RedisQueues
 from bot.geo.index import AreaIndexCache
@@ -33,7 +35,7 @@ def build_services(settings: Settings, queues: RedisQueues) -> Services:
     calendar = WorkCalendar.from_settings(settings.timezone, settings.work_windows, settings.extra_holidays,
                                           settings.extra_workdays)
     routers = {"wechat": build_resident_router(), "wework": build_squad_router()}
-    return Services(settings, Clock(), understanding, calendar, routers, queues.connection)
+    return Services(Deps(settings, Clock(), understanding, calendar), routers, queues.connection)
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
@@ -51,9 +53,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    Database().init_app(app, settings)
+    database = Database()
+    database.init_app(app, settings)
     queues = RedisQueues()
     queues.init_app(app, settings.redis_url)
+    after_commit.install(database.sessions, queues.queues)  # jobs registered in a transaction run after it commits
     app.extensions["citybot.services"] = build_services(settings, queues)
     skew = settings.wechat_max_clock_skew
     app.extensions["citybot.envelopes"] = {

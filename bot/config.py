@@ -86,8 +86,14 @@ class Settings:
     max_media_bytes: int = 10 * 1024 * 1024
     max_image_pixels: int = 50_000_000
     thumbnail_size: int = 320
+    # Conversation windows (seconds): messages this close together form one report; a LOCATION event is
+    # used this long; a squad member's photos this long before 办结 are its after-photos; 删除我的信息 waits
+    # this long for 确认删除.
     draft_window_seconds: int = 600
     location_memory_seconds: int = 600
+    after_photo_window_seconds: int = 600
+    confirm_delete_seconds: int = 600
+    sweep_after_seconds: int = 120  # a pending row this old has lost its job (Redis was down): enqueue again
     taxonomy_file: Path = ROOT / "bot" / "data" / "taxonomy.yaml"
     lexicon_file: Path = ROOT / "bot" / "data" / "lexicon.yaml"
     classifier_model: Path = ROOT / "bot" / "data" / "classifier.npz"

@@ -5,15 +5,16 @@
    reply we already gave (or nothing while the first attempt is still running) and no effect.
 2. The channel's handler runs in one transaction (it locks the sender's row, so one message per
    sender is handled at a time, across processes).
-3. Jobs the handlers deferred are returned, to be enqueued after the commit. If Redis is
-   unreachable then, the rows they concern stay pending and the worker's sweeper picks them up.
+3. Jobs the services registered on the session are enqueued after the commit
+   (``bot.core.after_commit``). If Redis is unreachable then, the rows they concern stay pending and
+   the worker's sweeper picks them up.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -21,13 +22,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.handlers.router import Reply
-from bot.jobs import Deferred
 from bot.models import InboundMessage
 from bot.wechat.messages import WeChatMessage
 
 log = logging.getLogger(__name__)
 
-Handle = Callable[[Session, WeChatMessage, datetime], tuple[Reply | None, list[Deferred]]]
+Handle = Callable[[Session, WeChatMessage, datetime], Reply | None]
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,6 @@ class Outcome:
     reply_text: str | None
     duplicate: bool = False
     failed: bool = False
-    jobs: list[Deferred] = field(default_factory=list)
 
 
 def record(session: Session, channel: str, msg: WeChatMessage, xml: str, now: datetime) -> InboundMessage | None:
@@ -69,7 +68,7 @@ def process(session: Session, channel: str, msg: WeChatMessage, xml: str, now: d
         )
         return Outcome(previous, duplicate=True)
     try:
-        reply, jobs = handle(session, msg, now)
+        reply = handle(session, msg, now)
         row.state = "processed"
         row.reply_text = reply.text if reply is not None else None
         session.commit()
@@ -81,4 +80,4 @@ def process(session: Session, channel: str, msg: WeChatMessage, xml: str, now: d
         if raise_errors:
             raise
         return Outcome(None, failed=True)
-    return Outcome(row.reply_text, jobs=jobs)
+    return Outcome(row.reply_text)

@@ -1,8 +1,8 @@
 """The job table: every background job's queue, timeout and retry policy, declared once.
 
-Services defer jobs by name; ``enqueue`` turns a name into an RQ job after the transaction has
-committed. The functions themselves live in ``worker/jobs.py`` and are referenced by dotted path,
-so the web process never imports worker code.
+Services register jobs by name on their session (``bot.core.after_commit``); ``enqueue`` turns a name
+into an RQ job once the transaction has committed. The functions themselves live in ``worker/jobs.py``
+and are referenced by dotted path, so the web process never imports worker code.
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ JOBS: dict[str, JobSpec] = {
                            retry=Retry(max=5, interval=[10, 30, 120, 600, 1800])),
     "send_outbound": JobSpec("worker.jobs.send_outbound", "default", timeout=60,
                              retry=Retry(max=5, interval=[5, 30, 120, 600, 1800])),
+    # The same delivery for squads' cards, ahead of residents' pushes.
+    "send_card": JobSpec("worker.jobs.send_outbound", "high", timeout=60,
+                         retry=Retry(max=5, interval=[5, 30, 120, 600, 1800])),
     "dispatch_case": JobSpec("worker.jobs.dispatch_case", "high", timeout=60,
                              retry=Retry(max=5, interval=[5, 30, 120, 600, 1800])),
     "deliver_held": JobSpec("worker.jobs.deliver_held", "default", timeout=60,

@@ -1,7 +1,7 @@
-"""Signed, expiring links into our service for squads: a case page and its photos.
+"""Squads' pages behind signed, expiring links (``bot.core.signing``): a case page and its photos.
 
-Squads open them from the WeChat Work card. A link carries only the case id (or media id) and an
-expiry, signed with ``SECRET_KEY``; the page never shows who reported the case.
+Squads open them from the WeChat Work card. A link carries only the case id (or media id), signed
+with ``SECRET_KEY`` and checked against the app's clock; the page never shows who reported the case.
 """
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, render_template_string, send_file
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from bot import texts
+from bot.core.signing import media_link, read_token
 from bot.extensions import get_db
 from bot.models import Case, Media
 from bot.services import get_services
@@ -19,24 +20,12 @@ from bot.services import get_services
 bp = Blueprint("links", __name__)
 
 
-def _signer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt="citybot-links")
-
-
-def case_link(base_url: str, secret_key: str, case_id: int) -> str:
-    return f"{base_url}/s/{_signer(secret_key).dumps({'c': case_id})}"
-
-
-def media_link(base_url: str, secret_key: str, media_id: int, thumb: bool = False) -> str:
-    return f"{base_url}/m/{_signer(secret_key).dumps({'m': media_id, 't': int(thumb)})}"
-
-
 def _load(token: str) -> dict:
-    settings = get_services().settings
-    try:
-        return _signer(settings.secret_key).loads(token, max_age=settings.link_max_age)
-    except BadSignature:
+    services = get_services()
+    data = read_token(token, services.settings.secret_key, services.settings.link_max_age, services.clock.time())
+    if data is None:
         abort(404)
+    return data
 
 
 CASE_PAGE = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
@@ -53,8 +42,6 @@ dd{margin:0 0 .6em}img{max-width:48%;margin:1%}</style>
 
 
 def render_case(session: Session, case: Case) -> str:
-    from bot import texts
-
     services = get_services()
     settings = services.settings
     category = services.understanding.taxonomy.categories.get(case.category_code or "")

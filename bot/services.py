@@ -1,4 +1,5 @@
-"""The per-app service objects handlers, jobs, views and commands share (read-only after start-up)."""
+"""The per-app objects the surfaces share (read-only after start-up): the services' dependencies, the
+chat routers and Redis for short-lived conversation state. Services themselves receive only ``Deps``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from flask import current_app
 from bot.clock import Clock
 from bot.config import Settings
 from bot.dispatch.calendar import WorkCalendar
+from bot.dispatch.deps import Deps
 from bot.understanding.understand import Understanding
 
 if TYPE_CHECKING:
@@ -19,12 +21,25 @@ if TYPE_CHECKING:
 
 @dataclass
 class Services:
-    settings: Settings
-    clock: Clock
-    understanding: Understanding
-    calendar: WorkCalendar
+    deps: Deps
     routers: dict[str, Router]  # channel ("wechat" | "wework") -> router
     redis: redis.Redis  # short-lived conversation state (confirmations)
+
+    @property
+    def settings(self) -> Settings:
+        return self.deps.settings
+
+    @property
+    def clock(self) -> Clock:
+        return self.deps.clock
+
+    @property
+    def understanding(self) -> Understanding:
+        return self.deps.understanding
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        return self.deps.calendar
 
 
 def get_services() -> Services:

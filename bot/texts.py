@@ -1,4 +1,8 @@
-"""Everything the service says to residents and squads, in one place (concise, polite, official style)."""
+"""Everything the service says to residents and squads, in one place (concise, polite, official style).
+
+Imported by the surfaces (chat handlers, pages, the CLI) and the notification renderer only: services
+return facts and raise typed errors; the words are chosen here.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.models import Case
-from bot.understanding.understand import Understood
+from bot.models.enums import TriageReason
 
 STATE_LABELS = {
     "received": "已受理",
@@ -68,24 +72,27 @@ def brief(text: str, size: int = 14) -> str:
 
 
 TRIAGE_NOTES = {
-    "outside": "该位置不在本局管辖网格内，工作人员将核实后处理。",
-    "low_confidence": "工作人员将尽快核实并安排处理。",
+    TriageReason.OUTSIDE: "该位置不在本局管辖网格内，工作人员将核实后处理。",
+    TriageReason.LOW_CONFIDENCE: "工作人员将尽快核实并安排处理。",
 }
 SOURCE_NOTES = {"text": "（根据描述识别，如不准确请发送位置）", "exif": "（根据照片定位）"}
 
 
-def case_created(case: Case, understood: Understood, unit: str | None) -> str:
+def case_opened(case: Case, category: str | None, grid: str | None, unit: str | None,
+                triage_reason: str | None) -> str:
+    """The reply that gives a new case its number. ``category`` is None when the classifier was unsure."""
     lines = [f"已受理，编号 {case.number}。", f"问题：{brief(case.description, 40)}"]
-    if understood.routing.triage_reason != "low_confidence":
-        lines.append(f"已识别为：{understood.classification.name}")
+    if category is not None:
+        lines.append(f"已识别为：{category}")
     where = place(case) + SOURCE_NOTES.get(case.location_source or "", "")
-    if understood.geo.grid_name:
-        where += f"，{understood.geo.grid_name}"
+    if grid:
+        where += f"，{grid}"
     lines.append(f"位置：{where}")
     if unit is not None:
         lines.append(f"已转{unit}处理。")
     else:
-        lines.append(TRIAGE_NOTES.get(understood.routing.triage_reason or "", TRIAGE_NOTES["low_confidence"]))
+        lines.append(TRIAGE_NOTES.get(TriageReason(triage_reason) if triage_reason else TriageReason.LOW_CONFIDENCE,
+                                      TRIAGE_NOTES[TriageReason.LOW_CONFIDENCE]))
     lines.append(f"处理进展会及时推送给您，发送“查询 {case.number}”可随时查看。")
     return "\n".join(lines)
 
@@ -102,9 +109,9 @@ def case_list(cases: list[Case]) -> str:
 MERGED_OWN = "您已反映过该问题（编号 {primary}），正在处理中，无需重复提交。进展会及时推送给您。"
 
 
-def merged(case: Case, primary: Case) -> str:
-    template = MERGED_OWN if primary.reporter_id == case.reporter_id else MERGED
-    return template.format(primary=primary.number, number=case.number)
+def merged(number: str, primary: str, own: bool) -> str:
+    """The reply to a report merged into an open case (``own``: the resident's own earlier report)."""
+    return (MERGED_OWN if own else MERGED).format(primary=primary, number=number)
 
 
 def case_detail(case: Case, zone: ZoneInfo) -> str:
@@ -130,6 +137,10 @@ def local_time(moment: datetime, zone: str) -> str:
     return f"{moment.astimezone(ZoneInfo(zone)):%m月%d日 %H:%M}"
 
 
+def minutes(seconds: float) -> str:
+    return f"{seconds / 60:g} 分钟"
+
+
 # -- pushes to the resident ------------------------------------------------------------------------
 PUSH_DISPATCHED = "您反映的问题（编号 {number}）已派遣至{unit}，将于{deadline}前处理。"
 PUSH_ACCEPTED = "编号 {number}：{unit}已签收，正在处理。"
@@ -149,7 +160,9 @@ RATING_LABELS = {1: "满意", 2: "基本满意", 3: "不满意"}
 MY_INFO = ("我们保存的您的信息：\n· 用户标识：{masked}（不含昵称）\n· 首次使用：{first_seen}\n"
            "· 反映问题：{cases} 件；照片 {photos} 张（已去除拍摄信息）\n· 最近位置：{location}\n"
            "如需删除，请发送“删除我的信息”。删除后您反映的问题仍保留用于统计，但不再与您关联。")
-CONFIRM_DELETE = "确认删除您的信息吗？删除后无法再查询或收到以往问题的进展。请在 10 分钟内回复“确认删除”。"
+CONFIRM_DELETE = "确认删除您的信息吗？删除后无法再查询或收到以往问题的进展。请在 {window} 内回复“确认删除”。"
+NO_LOCATION_KEPT = "无"
+LOCATION_KEPT = "{lat:.4f}, {lng:.4f}（{window}后不再使用）"
 DELETED = "您的信息已删除，以往反映的问题已与您解除关联。感谢您的支持！"
 NOTHING_TO_CONFIRM = "没有待确认的删除请求。如需删除您的信息，请发送“删除我的信息”。"
 
@@ -177,6 +190,7 @@ SQUAD_RETURNED = "已退回 {number}，指挥中心将重新派遣。"
 SQUAD_EXTENSION_REQUESTED = "已提交延期申请：{number} 延期 {days} 个工作日，待指挥中心审批。"
 SQUAD_NO_TODO = "本单位暂无待办案件。"
 ACTION_WORDS = {"accept": "签收", "resolve": "办结", "return": "退回", "extend": "延期"}
+TIMELINESS = {True: "按期办结", False: "超期办结"}
 
 
 def squad_todo(lines: list[tuple[str, str, str, str]]) -> str:
@@ -185,9 +199,21 @@ def squad_todo(lines: list[tuple[str, str, str, str]]) -> str:
     return "本单位待办案件：\n" + "\n".join(rows)
 
 
+def rework_opinion(rating: int | None, words: str | None) -> str | None:
+    """What the resident said when they asked for 返工: the rating's meaning, and their own words if any."""
+    if rating is None and not words:
+        return None
+    label = RATING_LABELS.get(rating or 0)
+    said = words if words and words.strip() not in {str(rating), label} else None
+    return "：".join(x for x in (label, said) if x)
+
+
 def dispatch_card(number: str, category: str, where: str, description: str, deadline: str, photos: int,
                   link: str, rework: str | None = None) -> dict:
-    """The WeChat Work text card a squad receives for a new (or reworked) case; no resident identity in it."""
+    """The WeChat Work text card a squad receives for a new (or reworked) case; no resident identity in it.
+
+    ``rework``: the resident's opinion (``rework_opinion``) when the case comes back for 返工.
+    """
     return {
         "msgtype": "textcard",
         "textcard": {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import func, select
 
@@ -116,7 +118,7 @@ def test_expired_media_id_is_recorded_as_failed(wechat, run_worker, db):
 
 def test_oversized_download_is_refused(wechat, fake_platform, run_worker, db, app):
     services = app.extensions["citybot.services"]
-    services.settings = services.settings.replace(max_media_bytes=1000)
+    services.deps = replace(services.deps, settings=services.settings.replace(max_media_bytes=1000))
     wechat.image(OPENID, fake_platform.upload(b"\xff\xd8" + b"\x00" * 5000))
     run_worker()
     media = db.scalar(select(Media))

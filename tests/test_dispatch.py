@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.dispatch.escalation import supervision_list
+from bot.dispatch.queries import supervision_list
 from bot.models import Case, ExtensionRequest, Media, OutboundMessage, Staff
 from tests.images import street_photo
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -122,7 +123,7 @@ def test_outside_the_48_hour_window_pushes_wait_then_arrive_as_a_summary(wechat,
 
 def test_outside_the_window_a_template_is_used_when_configured(app, wechat, wework, fake_platform, run_worker, db):
     services = app.extensions["citybot.services"]
-    services.settings = services.settings.replace(wechat_template_case_update="TPL-progress")
+    services.deps = replace(services.deps, settings=services.settings.replace(wechat_template_case_update="TPL-progress"))
     number = NUMBER.search(report(wechat, FIRST)).group(0)
     db.execute(update(Resident).values(last_interaction_at=datetime.now(UTC) - timedelta(hours=49)))
     db.commit()
@@ -169,6 +170,11 @@ def test_resolved_cases_close_automatically_and_residents_are_told(app, wechat, 
     closed = case(db, number)
     assert closed.state == "closed" and closed.closed_at is not None and closed.on_time is True
     assert closed.events[-1].note.startswith("处置后 72 小时无异议")
+    # 73 hours after their last message WeChat's 48-hour window is closed: the news waits for them ...
+    assert not any("已核查结案" in t for t in texts_to(fake_platform, FIRST))
+    wechat.text(FIRST, "你好")
+    run_worker()
+    # ... and reaches them in the summary the moment they write again.
     assert any("已核查结案" in t for t in texts_to(fake_platform, FIRST))
 
 

@@ -14,12 +14,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.dispatch.states import OPEN_STATES, State, transition
+from bot.core.after_commit import after_commit
+from bot.dispatch.actor import Actor
+from bot.dispatch.deps import Deps
+from bot.dispatch.errors import NotMerged
+from bot.dispatch.states import OPEN_STATES, transition, values
 from bot.geo.datum import distance_m
 from bot.models import Case
+from bot.models.enums import State
 
 METRES_PER_DEGREE = 111_320.0
-MERGEABLE = [s.value for s in OPEN_STATES]
 
 
 def find_primary(session: Session, case: Case, radius_m: float, window: timedelta) -> Case | None:
@@ -33,7 +37,7 @@ def find_primary(session: Session, case: Case, radius_m: float, window: timedelt
             Case.category_code == case.category_code,
             Case.lat.between(case.lat - d_lat, case.lat + d_lat),
             Case.lng.between(case.lng - d_lng, case.lng + d_lng),
-            Case.state.in_(MERGEABLE),
+            Case.state.in_(values(OPEN_STATES)),
             Case.merged_into_id.is_(None),
             Case.id != case.id,
             Case.created_at >= case.created_at - window,
@@ -46,15 +50,17 @@ def find_primary(session: Session, case: Case, radius_m: float, window: timedelt
     return None
 
 
-def merge(session: Session, case: Case, primary: Case, now: datetime) -> None:
-    transition(session, case, "merge", actor_kind="system", at=now, note=f"与 {primary.number} 为同一问题，合并处理")
+def merge(session: Session, case: Case, primary: Case, at: datetime) -> None:
+    transition(session, case, "merge", Actor.system(), at=at, note=f"与 {primary.number} 为同一问题，合并处理")
     case.merged_into_id = primary.id
 
 
-def split(session: Session, case: Case, now: datetime, actor_id: str) -> None:
-    """Undo a wrong merge: the case is ``received`` again, to be routed and dispatched on its own."""
+def split(session: Session, deps: Deps, case: Case, actor: Actor) -> Case:
+    """Undo a wrong merge: the case is ``received`` again, and dispatched on its own if it is routed."""
     if case.state != State.MERGED:
-        raise ValueError(f"case {case.number} is not merged")
-    transition(session, case, "split", actor_kind="dispatcher", actor_id=actor_id, at=now,
+        raise NotMerged(case.number)
+    transition(session, case, "split", actor, at=deps.now(),
                note=f"与 {case.merged_into.number if case.merged_into else '?'} 拆分")
     case.merged_into_id = None
+    after_commit(session, "dispatch_case", case.id)
+    return case

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.models.enums import TriageReason
 from bot.understanding.classify import Classification
 from bot.understanding.geotag import GeoResult
 from bot.understanding.taxonomy import Taxonomy
@@ -15,7 +16,7 @@ from bot.understanding.taxonomy import Taxonomy
 @dataclass(frozen=True)
 class Routing:
     unit_code: str | None
-    triage_reason: str | None  # low_confidence | outside | no_location
+    triage_reason: TriageReason | None
 
     @property
     def needs_triage(self) -> bool:
@@ -29,7 +30,8 @@ def unit_for(handler: str, squad_code: str | None) -> str | None:
 
 def decide(taxonomy: Taxonomy, classification: Classification, geo: GeoResult, min_confidence: float) -> Routing:
     if classification.confidence < min_confidence:
-        return Routing(None, "low_confidence")
+        return Routing(None, TriageReason.LOW_CONFIDENCE)
     if not geo.inside:
-        return Routing(None, geo.reason or "outside")  # outside the jurisdiction: the dispatcher decides
+        # outside the jurisdiction (or no point at all): the dispatcher decides
+        return Routing(None, TriageReason(geo.reason) if geo.reason else TriageReason.OUTSIDE)
     return Routing(unit_for(taxonomy[classification.code].handler, geo.squad_code), None)

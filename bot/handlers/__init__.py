@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.core.after_commit import after_commit
 from bot.handlers import events, resident, squad
 from bot.handlers.context import ResidentContext, SquadContext
 from bot.handlers.router import Reply, Router
-from bot.jobs import Deferred
 from bot.models import Resident, Staff
 from bot.services import Services
 from bot.wechat.messages import WeChatMessage
@@ -55,19 +55,17 @@ def resident_for(session: Session, openid: str, now: datetime) -> Resident:
 PASSIVE_EVENTS = frozenset({"location", "unsubscribe", "templatesendjobfinish", "view"})
 
 
-def handle_resident(services: Services, session: Session, msg: WeChatMessage,
-                    now: datetime) -> tuple[Reply | None, list[Deferred]]:
+def handle_resident(services: Services, session: Session, msg: WeChatMessage, now: datetime) -> Reply | None:
     resident = resident_for(session, msg.source, now)
     ctx = ResidentContext(session, services, now, resident=resident)
     if msg.event not in PASSIVE_EVENTS:  # a message or a click opens WeChat's 48-hour window
         resident.last_interaction_at = now
         if resident.held_pushes:
-            ctx.defer("deliver_held", resident.id)
-    return services.routers["wechat"].dispatch(msg, ctx), ctx.jobs
+            after_commit(session, "deliver_held", resident.id)
+    return services.routers["wechat"].dispatch(msg, ctx)
 
 
-def handle_squad(services: Services, session: Session, msg: WeChatMessage,
-                 now: datetime) -> tuple[Reply | None, list[Deferred]]:
+def handle_squad(services: Services, session: Session, msg: WeChatMessage, now: datetime) -> Reply | None:
     staff = session.scalar(select(Staff).where(Staff.wework_userid == msg.source, Staff.active).with_for_update())
     ctx = SquadContext(session, services, now, userid=msg.source, staff=staff)
-    return services.routers["wework"].dispatch(msg, ctx), ctx.jobs
+    return services.routers["wework"].dispatch(msg, ctx)

@@ -1,19 +1,20 @@
-"""Recognising residents' commands in free text, forgivingly (full-width, spaces, punctuation)."""
+"""Reading what residents type: commands and ratings, after the one normaliser (``bot.core.text``)."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
-from bot.intake.numbers import is_case_number
+from bot.core.text import normalise
+from bot.dispatch.numbers import CASE_NUMBER, PATTERN, is_case_number
 
 GREETINGS = frozenset(
     {"你好", "您好", "在吗", "在么", "有人吗", "hi", "hello", "嗨", "喂", "哈喽",
      "谢谢", "好的", "收到", "ok", "嗯", "?", "？"}
 )
 HELP_WORDS = frozenset({"帮助", "help", "菜单", "怎么用", "使用说明", "说明"})
-NUMBER = re.compile(r"\d{8}-\d{4,}")
+PRIVACY = {"我的信息": "my_info", "删除我的信息": "delete_me", "确认删除": "confirm_delete"}
+TRAILING = " 。.!！,，"
 
 
 @dataclass(frozen=True)
@@ -22,18 +23,9 @@ class Command:
     number: str | None = None
 
 
-def normalise(text: str) -> str:
-    """NFKC folds full-width letters, digits and spaces; we also drop surrounding punctuation."""
-    folded = unicodedata.normalize("NFKC", text)
-    return " ".join(folded.split()).strip(" 。.!！,，")
-
-
-PRIVACY = {"我的信息": "my_info", "删除我的信息": "delete_me", "确认删除": "confirm_delete"}
-
-
 def parse_command(text: str) -> Command | None:
     """``查询``, ``查询 <编号>``, ``撤销 <编号>``, privacy words, help words and greetings; None for a report."""
-    clean = normalise(text)
+    clean = normalise(text).strip(TRAILING)
     lowered = clean.lower()
     if lowered in HELP_WORDS or lowered in GREETINGS:
         return Command("help")
@@ -41,9 +33,36 @@ def parse_command(text: str) -> Command | None:
         return Command(PRIVACY[clean])
     for word, name in (("查询", "query"), ("撤销", "cancel"), ("取消", "cancel")):
         if clean.startswith(word):
-            match = NUMBER.search(clean)
-            number = match.group(0) if match and is_case_number(match.group(0)) else None
-            return Command(name, number)
-    if NUMBER.fullmatch(clean):  # a bare case number reads as a query
+            match = CASE_NUMBER.search(clean)
+            return Command(name, match.group(0) if match else None)
+    if is_case_number(clean):  # a bare case number reads as a query
         return Command("query", clean)
+    return None
+
+
+# Ratings: 1 满意, 2 基本满意, 3 不满意 — the digit (optionally with a case number) or the words.
+RATING_WORDS = {"满意": 1, "非常满意": 1, "很满意": 1, "基本满意": 2, "还行": 2, "一般": 2, "不满意": 3, "很不满意": 3,
+                "非常不满意": 3}
+# Said while a rating is awaited, these mean "not fixed" whatever else the message says.
+NOT_FIXED = re.compile(r"没修好|没有修好|还是老样子|没解决|没有解决|问题还在|根本没处理|没处理|又来了|还没弄|还没修|没人来")
+RATING = re.compile(rf"^([123])(?:\s*({PATTERN}))?$")
+
+
+@dataclass(frozen=True)
+class ParsedRating:
+    value: int
+    number: str | None
+    words: str
+
+
+def parse_rating(text: str, awaiting: bool) -> ParsedRating | None:
+    """``1``/``2``/``3`` (full-width too, optionally with a case number) or the words; "没修好" only while awaited."""
+    clean = normalise(text).strip(TRAILING)
+    match = RATING.match(clean)
+    if match:
+        return ParsedRating(int(match.group(1)), match.group(2), clean)
+    if clean in RATING_WORDS:
+        return ParsedRating(RATING_WORDS[clean], None, clean)
+    if awaiting and NOT_FIXED.search(clean):
+        return ParsedRating(3, None, clean)
     return None

@@ -1,15 +1,21 @@
-"""What a handler gets besides the message: the transaction, the services, the sender, a job list."""
+"""What a handler gets besides the message: the transaction, the services and the sender.
+
+Follow-up work (downloads, dispatch, pushes) is registered on the session by the services and runs
+after the commit; a handler only chooses the reply.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from bot.config import Settings
+from bot.dispatch.actor import Actor
+from bot.dispatch.deps import Deps
 from bot.intake.reports import Intake
-from bot.jobs import Deferred
 
 if TYPE_CHECKING:
     from bot.models import Resident, Staff
@@ -21,15 +27,14 @@ class Context:
     session: Session
     services: Services
     now: datetime
-    jobs: list[Deferred] = field(default_factory=list)
 
     @property
-    def settings(self):  # noqa: ANN201
+    def settings(self) -> Settings:
         return self.services.settings
 
-    def defer(self, job: str, *args: Any) -> None:
-        """Enqueue job ``job`` (a name from ``bot.jobs.JOBS``) after the commit."""
-        self.jobs.append(Deferred(job, args))
+    @property
+    def deps(self) -> Deps:
+        return self.services.deps
 
 
 @dataclass(kw_only=True)
@@ -37,10 +42,15 @@ class ResidentContext(Context):
     resident: Resident
 
     def intake(self) -> Intake:
-        return Intake(self.session, self.settings, self.services.understanding)
+        return Intake(self.session, self.deps)
 
 
 @dataclass(kw_only=True)
 class SquadContext(Context):
     userid: str
     staff: Staff | None  # None: a WeChat Work member who is not in the directory
+
+    @property
+    def actor(self) -> Actor:
+        assert self.staff is not None, "only members in the directory act on cases"
+        return Actor.squad(self.staff)

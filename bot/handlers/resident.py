@@ -5,14 +5,15 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from bot.dispatch.feedback import Feedback, parse_rating
-from bot.handlers.commands import parse_command
+from bot.dispatch import feedback
+from bot.dispatch.errors import CaseNotFound, IllegalTransition
+from bot.dispatch.queries import own_case, recent_cases
+from bot.dispatch.withdrawal import withdraw
+from bot.handlers.commands import parse_command, parse_rating
 from bot.handlers.context import ResidentContext as Context
 from bot.handlers.router import Reply, Router
-from bot.intake.cases import CancelOutcome, cancel_case, find_own_case, recent_cases
 from bot.intake.reports import Point, Progress
-from bot.intake.units import unit_name
-from bot.residents.privacy import anonymise, describe
+from bot.residents.privacy import anonymise, resident_info
 from bot.wechat.messages import WeChatMessage
 
 
@@ -26,16 +27,13 @@ def parse_point(lat: str, lng: str) -> tuple[float, float] | None:
     return lat_f, lng_f
 
 
-def progress_reply(progress: Progress, ctx: Context, prefix: str = "") -> Reply:
-    for media in progress.media:
-        ctx.defer("fetch_media", media.id)
-    if progress.created and progress.merged_into is not None and progress.case is not None:
-        return Reply(texts.merged(progress.case, progress.merged_into))
-    if progress.created and progress.case is not None and progress.understood is not None:
-        if not progress.understood.routing.needs_triage:
-            ctx.defer("dispatch_case", progress.case.id)
-        unit = unit_name(ctx.session, progress.understood.routing.unit_code)
-        return Reply(texts.case_created(progress.case, progress.understood, unit))
+def progress_reply(progress: Progress, prefix: str = "") -> Reply:
+    opened = progress.opened
+    if opened is not None and opened.merged_into is not None:
+        merged = opened.merged_into
+        return Reply(texts.merged(opened.case.number, merged.number, merged.reporter_id == opened.case.reporter_id))
+    if opened is not None:
+        return Reply(texts.case_opened(opened.case, **opened.facts()))
     if progress.relocated and progress.case is not None:
         return Reply(texts.RELOCATED.format(number=progress.case.number))
     if progress.attached and progress.case is not None:
@@ -50,7 +48,7 @@ def on_text(msg: WeChatMessage, ctx: Context) -> Reply:
         if rated is not None:
             return rated
         progress = ctx.intake().add_text(ctx.resident, msg.content.strip(), ctx.now)
-        return progress_reply(progress, ctx, prefix=texts.DESCRIPTION_RECEIVED)
+        return progress_reply(progress, prefix=texts.DESCRIPTION_RECEIVED)
     if command.name == "help":
         return Reply(texts.HELP)
     if command.name == "query":
@@ -60,34 +58,46 @@ def on_text(msg: WeChatMessage, ctx: Context) -> Reply:
     return cancel(ctx, command.number)
 
 
+RATING_REPLIES = {
+    feedback.RatingOutcome.REOPENED: texts.REOPENED_REPLY,
+    feedback.RatingOutcome.ESCALATED: texts.ESCALATED_REPLY,
+}
+
+
 def rating(ctx: Context, text: str) -> Reply | None:
     """1/2/3 or words about the case awaiting this resident's rating; None if the text is not one."""
     if parse_rating(text, awaiting=True) is None:  # cannot be a rating: spare the query
         return None
-    feedback = Feedback(ctx.session, ctx.services)
-    awaiting = feedback.awaiting(ctx.resident, ctx.now)
+    awaiting = feedback.awaiting(ctx.session, ctx.deps, ctx.resident)
     parsed = parse_rating(text, awaiting is not None)
     if parsed is None:
         return None
-    case = feedback.awaiting(ctx.resident, ctx.now, parsed.number) if parsed.number else awaiting
+    case = feedback.awaiting(ctx.session, ctx.deps, ctx.resident, parsed.number) if parsed.number else awaiting
     if case is None:
         if parsed.number is not None:
             return Reply(texts.CASE_NOT_FOUND.format(number=parsed.number))
-        return Reply(texts.HELP) if text.strip() in ("1", "2", "3") else None
-    outcome = feedback.rate(ctx.resident, case, parsed, ctx.now)
-    for message_id in outcome.sent.ids:
-        ctx.defer("send_outbound", message_id)
-    return Reply(outcome.reply)
+        return Reply(texts.HELP) if parsed.words in ("1", "2", "3") else None
+    rated = feedback.rate(ctx.session, ctx.deps, ctx.resident, case, parsed.value, parsed.words)
+    if rated.outcome in RATING_REPLIES:
+        return Reply(RATING_REPLIES[rated.outcome].format(number=case.number))
+    return Reply(texts.RATED.format(label=texts.RATING_LABELS[rated.value]))
 
 
 def privacy(ctx: Context, name: str) -> Reply:
     key = f"citybot:confirm-delete:{ctx.resident.id}"
-    redis = ctx.services.redis
+    settings = ctx.settings
+    redis, window = ctx.services.redis, settings.confirm_delete_seconds
     if name == "my_info":
-        return Reply(describe(ctx.session, ctx.resident, ctx.settings.timezone))
+        info = resident_info(ctx.session, ctx.resident)
+        location = texts.NO_LOCATION_KEPT
+        if info.last_position is not None:
+            lat, lng = info.last_position
+            location = texts.LOCATION_KEPT.format(lat=lat, lng=lng, window=texts.minutes(settings.location_memory_seconds))
+        return Reply(texts.MY_INFO.format(masked=info.masked_id, first_seen=texts.local_time(info.first_seen, settings.timezone),
+                                          cases=info.cases, photos=info.photos, location=location))
     if name == "delete_me":
-        redis.set(key, "1", ex=600)
-        return Reply(texts.CONFIRM_DELETE)
+        redis.set(key, "1", ex=int(window))
+        return Reply(texts.CONFIRM_DELETE.format(window=texts.minutes(window)))
     if not redis.delete(key):
         return Reply(texts.NOTHING_TO_CONFIRM)
     anonymise(ctx.session, ctx.resident)
@@ -98,7 +108,7 @@ def query(ctx: Context, number: str | None) -> Reply:
     if number is None:
         cases = recent_cases(ctx.session, ctx.resident)
         return Reply(texts.case_list(cases) if cases else texts.NO_CASES)
-    case = find_own_case(ctx.session, ctx.resident, number)
+    case = own_case(ctx.session, ctx.resident, number)
     if case is None:
         return Reply(texts.CASE_NOT_FOUND.format(number=number))
     return Reply(texts.case_detail(case, ZoneInfo(ctx.settings.timezone)))
@@ -107,18 +117,19 @@ def query(ctx: Context, number: str | None) -> Reply:
 def cancel(ctx: Context, number: str | None) -> Reply:
     if number is None:
         return Reply(texts.ASK_NUMBER_TO_CANCEL)
-    outcome, case = cancel_case(ctx.session, ctx.resident, number, ctx.now)
-    if outcome is CancelOutcome.NOT_FOUND or case is None:
+    try:
+        withdraw(ctx.session, ctx.deps, ctx.resident, number)
+    except CaseNotFound:
         return Reply(texts.CASE_NOT_FOUND.format(number=number))
-    if outcome is CancelOutcome.TOO_LATE:
-        state = texts.STATE_LABELS.get(case.state, case.state)
+    except IllegalTransition as refused:
+        state = texts.STATE_LABELS.get(refused.state or "", refused.state or "")
         return Reply(texts.TOO_LATE_TO_CANCEL.format(number=number, state=state))
     return Reply(texts.CANCELLED.format(number=number))
 
 
 def on_image(msg: WeChatMessage, ctx: Context) -> Reply:
     progress = ctx.intake().add_media(ctx.resident, "image", msg.media_id, ctx.now)
-    return progress_reply(progress, ctx, prefix=texts.PHOTO_RECEIVED)
+    return progress_reply(progress, prefix=texts.PHOTO_RECEIVED)
 
 
 def on_voice(msg: WeChatMessage, ctx: Context) -> Reply:
@@ -126,14 +137,12 @@ def on_voice(msg: WeChatMessage, ctx: Context) -> Reply:
     recognition = msg.recognition.strip().rstrip("。")
     if recognition and (parse_command(recognition) or parse_rating(recognition, awaiting=True)):
         # "查询" or "还是没修好" said aloud: answered like the text; the voice itself is kept either way
-        ctx.defer("fetch_media", intake.keep_media(ctx.resident, "voice", msg.media_id).id)
+        intake.keep_media(ctx.resident, "voice", msg.media_id)
         return on_text(WeChatMessage({**msg.fields, "Content": recognition}), ctx)
     progress = intake.add_media(ctx.resident, "voice", msg.media_id, ctx.now)
     if not recognition:
-        return progress_reply(progress, ctx, prefix=texts.VOICE_UNRECOGNISED)
-    progress_text = intake.add_text(ctx.resident, recognition, ctx.now)
-    progress_text.media = progress.media
-    return progress_reply(progress_text, ctx, prefix=texts.DESCRIPTION_RECEIVED)
+        return progress_reply(progress, prefix=texts.VOICE_UNRECOGNISED)
+    return progress_reply(intake.add_text(ctx.resident, recognition, ctx.now), prefix=texts.DESCRIPTION_RECEIVED)
 
 
 def on_location(msg: WeChatMessage, ctx: Context) -> Reply:
@@ -145,7 +154,7 @@ def on_location(msg: WeChatMessage, ctx: Context) -> Reply:
         ctx.resident, Point(point[0], point[1], source="message", label=label), ctx.now
     )
     prefix = texts.LOCATION_RECEIVED.format(label=f"（{label}）" if label else "")
-    return progress_reply(progress, ctx, prefix=prefix)
+    return progress_reply(progress, prefix=prefix)
 
 
 def on_anything_else(msg: WeChatMessage, ctx: Context) -> Reply | None:

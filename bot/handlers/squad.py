@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot import texts
-from bot.dispatch.squad import SquadDesk
+from bot.core.after_commit import after_commit
+from bot.core.text import normalise
+from bot.dispatch import squad
+from bot.dispatch.errors import CaseNotFound, DomainError, IllegalTransition, NeedsPhoto, NotYourCase
+from bot.dispatch.numbers import PATTERN
+from bot.dispatch.queries import unit_todo
 from bot.handlers.context import SquadContext as Context
 from bot.handlers.router import Reply, Router
 from bot.models import Media
 from bot.wechat.messages import WeChatMessage
 
-COMMAND = re.compile(r"^(签收|办结|退回|延期|待办)[\s:,，]*(\d{8}-\d{4,})?\s*(.*)$", re.S)
+COMMAND = re.compile(rf"^(签收|办结|退回|延期|待办)[\s:,，：]*({PATTERN})?\s*(.*)$", re.S)
 DAYS = re.compile(r"^(\d{1,2})\s*(?:个工作日|个?天|日)?\s*(.*)$", re.S)
 
 
@@ -23,13 +29,22 @@ class SquadCommand:
     rest: str
 
 
-# Full-width digits, hyphen, colon and space → ASCII; the member's own words (the note) keep their punctuation.
-FOLD = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "－": "-", "：": ":", "\u3000": " "})
-
-
 def parse_squad_command(text: str) -> SquadCommand | None:
-    match = COMMAND.match(text.translate(FOLD).strip())
+    match = COMMAND.match(normalise(text))
     return SquadCommand(match.group(1), match.group(2), match.group(3).strip(" ，,：:")) if match else None
+
+
+def refusal(error: DomainError, number: str) -> str:
+    """The member's words for a refused action."""
+    if isinstance(error, CaseNotFound):
+        return texts.SQUAD_NO_CASE.format(number=number)
+    if isinstance(error, NotYourCase):
+        return texts.SQUAD_NOT_OURS.format(number=number)
+    if isinstance(error, NeedsPhoto):
+        return texts.SQUAD_NEEDS_PHOTO.format(number=number)
+    assert isinstance(error, IllegalTransition), f"no wording for {error!r}"
+    return texts.SQUAD_ILLEGAL.format(number=number, state=texts.STATE_LABELS.get(error.state or "", error.state),
+                                      action=texts.ACTION_WORDS[error.action])
 
 
 def on_text(msg: WeChatMessage, ctx: Context) -> Reply:
@@ -38,28 +53,52 @@ def on_text(msg: WeChatMessage, ctx: Context) -> Reply:
     command = parse_squad_command(msg.content)
     if command is None:
         return Reply(texts.SQUAD_HELP)
-    desk = SquadDesk(ctx.session, ctx.services)
     if command.word == "待办":
-        return Reply(desk.todo(ctx.staff))
+        return Reply(todo(ctx))
     if command.number is None:
         return Reply(texts.SQUAD_NEEDS_NUMBER.format(word=command.word))
-    staff, number, now = ctx.staff, command.number, ctx.now
+    try:
+        return Reply(act(ctx, command, command.number))
+    except DomainError as refused:
+        return Reply(refusal(refused, command.number))
+
+
+def act(ctx: Context, command: SquadCommand, number: str) -> str:
+    """Run the member's command; the reply on success (a refusal raises)."""
+    session, deps, actor = ctx.session, ctx.deps, ctx.actor
     if command.word == "签收":
-        outcome = desk.accept(staff, number, now)
-    elif command.word == "办结":
-        outcome = desk.resolve(staff, number, command.rest or "已处置", now)
-    elif command.word == "退回":
+        case = squad.accept(session, deps, actor, number)
+        return texts.SQUAD_ACCEPTED.format(number=number, deadline=_when(ctx, case.deadline))
+    if command.word == "办结":
+        resolved = squad.resolve(session, deps, actor, number, command.rest or "已处置")
+        return texts.SQUAD_RESOLVED.format(number=number, photos=resolved.photos,
+                                           timeliness=texts.TIMELINESS[resolved.on_time])
+    if command.word == "退回":
         if not command.rest:
-            return Reply(texts.SQUAD_NEEDS_REASON.format(what="退回原因", example=f"退回 {number} 不属于城管职责"))
-        outcome = desk.return_case(staff, number, command.rest, now)
-    else:
-        days = DAYS.match(command.rest)
-        if days is None or int(days.group(1)) < 1 or not days.group(2).strip():
-            return Reply(texts.SQUAD_NEEDS_REASON.format(what="延期天数和原因", example=f"延期 {number} 3 需协调产权单位"))
-        outcome = desk.request_extension(staff, number, int(days.group(1)), days.group(2).strip(), now)
-    for message_id in outcome.sent.ids:
-        ctx.defer("send_outbound", message_id)
-    return Reply(outcome.reply)
+            return texts.SQUAD_NEEDS_REASON.format(what="退回原因", example=f"退回 {number} 不属于城管职责")
+        squad.return_case(session, deps, actor, number, command.rest)
+        return texts.SQUAD_RETURNED.format(number=number)
+    days = DAYS.match(command.rest)
+    if days is None or int(days.group(1)) < 1 or not days.group(2).strip():
+        return texts.SQUAD_NEEDS_REASON.format(what="延期天数和原因", example=f"延期 {number} 3 需协调产权单位")
+    request = squad.request_extension(session, deps, actor, number, int(days.group(1)), days.group(2).strip())
+    return texts.SQUAD_EXTENSION_REQUESTED.format(number=number, days=request.days)
+
+
+def todo(ctx: Context) -> str:
+    assert ctx.staff is not None, "checked by on_text"
+    cases = unit_todo(ctx.session, ctx.staff.unit_code)
+    if not cases:
+        return texts.SQUAD_NO_TODO
+    taxonomy = ctx.deps.taxonomy
+    return texts.squad_todo([
+        (c.number, taxonomy[c.category_code].name if c.category_code else "—",
+         texts.STATE_LABELS.get(c.state, c.state), _when(ctx, c.deadline))
+        for c in cases])
+
+
+def _when(ctx: Context, moment: datetime | None) -> str:
+    return texts.local_time(moment, ctx.settings.timezone) if moment else "—"
 
 
 def on_image(msg: WeChatMessage, ctx: Context) -> Reply:
@@ -69,7 +108,7 @@ def on_image(msg: WeChatMessage, ctx: Context) -> Reply:
                   created_at=ctx.now)
     ctx.session.add(media)
     ctx.session.flush()
-    ctx.defer("fetch_media", media.id)
+    after_commit(ctx.session, "fetch_media", media.id)
     return Reply(texts.SQUAD_PHOTO_RECEIVED)
 
 

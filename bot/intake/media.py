@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clock import Clock
 from bot.config import Settings
 from bot.intake.images import ImageRejected, store_blob, store_image
+from bot.jobs import JOBS
 from bot.models import Media
 from bot.wechat.client import OfficialAccountClient
 from bot.wechat.errors import MediaTooLarge, WeChatAPIError
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 6
+_retry = JOBS["fetch_media"].retry
+MAX_ATTEMPTS = 1 + (_retry.max if _retry else 0)  # the first try plus the job's retries
 EXTENSIONS = {"audio/amr": "amr", "audio/mpeg": "mp3", "audio/speex": "speex", "voice/speex": "speex"}
 
 
-def fetch_media(sessions: sessionmaker[Session], client: OfficialAccountClient, settings: Settings, pk: int) -> str:
+def fetch_media(sessions: sessionmaker[Session], client: OfficialAccountClient, settings: Settings, clock: Clock,
+                pk: int) -> str:
     """Download, process and store one media row. Returns its final state.
 
     Transient platform errors raise (the job is retried); anything the platform or the file
@@ -51,7 +55,7 @@ def fetch_media(sessions: sessionmaker[Session], client: OfficialAccountClient, 
 
     with sessions.begin() as session:
         media = session.get_one(Media, pk)
-        media.state, media.stored_at, media.error = "stored", datetime.now(UTC), None
+        media.state, media.stored_at, media.error = "stored", clock.now(), None
         media.content_type = "image/jpeg" if kind == "image" else content_type
         if kind == "image":
             media.sha256, media.path, media.thumb_path = stored.sha256, stored.path, stored.thumb_path
@@ -70,7 +74,6 @@ def _fail(sessions: sessionmaker[Session], pk: int, reason: str) -> str:
     return "failed"
 
 
-def stale_pending(session: Session, older_than: timedelta) -> list[int]:
-    """Media still pending after ``older_than``: their job was lost (Redis down) or is retrying."""
-    cutoff = datetime.now(UTC) - older_than
+def stale_pending(session: Session, cutoff: datetime) -> list[int]:
+    """Media still pending since before ``cutoff``: their job was lost (Redis down) or is retrying."""
     return list(session.scalars(select(Media.id).where(Media.state == "pending", Media.created_at < cutoff)))

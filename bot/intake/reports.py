@@ -14,19 +14,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.config import Settings
-from bot.dispatch.duplicates import find_primary, merge
-from bot.dispatch.states import OPEN_STATES, record_event, transition
+from bot.core.after_commit import after_commit
+from bot.dispatch.actor import Actor
+from bot.dispatch.deps import Deps
+from bot.dispatch.opening import Opened, Report, open_case
+from bot.dispatch.states import OPEN_STATES, record_event
 from bot.geo.datum import wgs84_to_gcj02
-from bot.intake.numbers import next_case_number
 from bot.models import Case, Draft, Media, Resident
+from bot.notifications.queue import notify_resident
 from bot.understanding.geotag import locate_text
-from bot.understanding.understand import Understanding, Understood, understand_case
 
 
 @dataclass(frozen=True)
@@ -44,24 +44,21 @@ class Progress:
 
     draft: Draft | None = None
     case: Case | None = None  # the case created now, or the one a late photo joined
-    created: bool = False
+    opened: Opened | None = None  # the case created now: its category, grid, routing, duplicate
     attached: bool = False
     missing: list[str] = field(default_factory=list)  # "description" | "location"
-    media: list[Media] = field(default_factory=list)  # new media to download
-    understood: Understood | None = None  # category, grid and routing of the case created now
-    merged_into: Case | None = None  # the open case the new one duplicates (it follows that one)
     relocated: bool = False  # a location message refined the place a case had guessed from its text
 
 
 class Intake:
-    """The report-assembly service for one database session."""
+    """The report-assembly service for one database session. New media are downloaded by a job
+    registered on the session (after the commit)."""
 
-    def __init__(self, session: Session, settings: Settings, understanding: Understanding) -> None:
+    def __init__(self, session: Session, deps: Deps) -> None:
         self.session = session
-        self.settings = settings
-        self.understanding = understanding
-        self.window = timedelta(seconds=settings.draft_window_seconds)
-        self.zone = ZoneInfo(settings.timezone)
+        self.deps = deps
+        self.settings = deps.settings
+        self.window = timedelta(seconds=deps.settings.draft_window_seconds)
 
     # -- inbound pieces -----------------------------------------------------------------------
     def add_text(self, resident: Resident, text: str, now: datetime) -> Progress:
@@ -88,37 +85,36 @@ class Intake:
         media = Media(kind=kind, media_id=media_id, resident_id=resident.id)
         self.session.add(media)
         self.session.flush()
+        after_commit(self.session, "fetch_media", media.id)
         return media
 
     def add_media(self, resident: Resident, kind: str, media_id: str, now: datetime) -> Progress:
         """A photo or voice note. Late photos join the case their draft became."""
-        media = Media(kind=kind, media_id=media_id, resident_id=resident.id)
-        self.session.add(media)
+        media = self.keep_media(resident, kind, media_id)
         draft = self._current_draft(resident, now)
         if draft is not None and draft.state == "promoted" and kind == "image":
             media.case_id = draft.case_id
             draft.updated_at = now
-            self.session.flush()
             case = self.session.get(Case, draft.case_id)
-            return Progress(draft=draft, case=case, attached=True, media=[media])
+            return Progress(draft=draft, case=case, attached=True)
         draft = self._open_draft(resident, now)
         media.draft_id = draft.id
-        progress = self._advance(resident, draft, now)
-        progress.media.append(media)
-        return progress
+        return self._advance(resident, draft, now)
 
     def _relocate(self, case: Case, point: Point, now: datetime) -> None:
         before = case.grid_code
         case.lat, case.lng, case.datum = point.lat, point.lng, point.datum
         case.location_source, case.address = point.source, point.label or case.address
-        grid = self.understanding.area(self.session).grid_at(point.lat, point.lng)
+        grid = self.deps.understanding.area(self.session).grid_at(point.lat, point.lng)
         case.grid_code = grid.code if grid else None
         moved = "" if case.grid_code == before else f"，网格由 {before or '辖区外'} 变为 {case.grid_code or '辖区外'}，请核实派遣"
-        record_event(self.session, case, "relocate", actor_kind="resident", actor_id=str(case.reporter_id), at=now,
+        actor = Actor.resident(case.reporter) if case.reporter else Actor.system()
+        record_event(self.session, case, "relocate", actor, at=now,
                      note=f"市民补充位置：{point.label or ''}（{point.lat:.5f}, {point.lng:.5f}）{moved}")
 
-    def locate_by_photo(self, media_pk: int, now: datetime) -> Progress | None:
-        """The worker read GPS from a photo: it locates the photo's draft if nothing better did."""
+    def locate_by_photo(self, media_pk: int, now: datetime) -> Opened | None:
+        """The worker read GPS from a photo: it locates the photo's draft if nothing better did. A case
+        opened that way is told to its reporter by a push (there is no message to reply to)."""
         media = self.session.get(Media, media_pk)
         if media is None or media.gps_lat is None or media.draft_id is None:
             return None
@@ -127,8 +123,15 @@ class Intake:
         if draft is None or resident is None or draft.state != "open" or draft.has_location:
             return None
         self._set_location(draft, _photo_point(media))
-        progress = self._advance(resident, draft, now)
-        return progress if progress.created else None
+        opened = self._advance(resident, draft, now).opened
+        if opened is not None:
+            if opened.merged_into is not None:
+                merged = opened.merged_into
+                notify_resident(self.session, resident, "merged", opened.case, primary=merged.number,
+                                own=merged.reporter_id == resident.id)
+            else:
+                notify_resident(self.session, resident, "opened", opened.case, **opened.facts())
+        return opened
 
     def remember_location(self, resident: Resident, lat: float, lng: float, now: datetime) -> None:
         """A LOCATION event: kept on the resident, used by a report that sends no location."""
@@ -193,39 +196,18 @@ class Intake:
         return _photo_point(located[0]) if located else None
 
     def _named_place(self, text: str) -> Point | None:
-        found = locate_text(self.understanding.area(self.session), text)
+        found = locate_text(self.deps.understanding.area(self.session), text)
         if found.lat is None or found.lng is None:
             return None
         return Point(found.lat, found.lng, source="text", label=found.place)
 
     def _promote(self, resident: Resident, draft: Draft, now: datetime) -> Progress:
-        number = next_case_number(self.session, now.astimezone(self.zone).date())
-        case = Case(
-            number=number,
-            state=None,
-            description=draft.description,
-            reporter_id=resident.id,
-            lat=draft.lat,
-            lng=draft.lng,
-            datum=draft.datum,
-            location_source=draft.location_source,
-            address=draft.address,
-            created_at=now,
-        )
-        self.session.add(case)
-        transition(self.session, case, "receive", actor_kind="resident", actor_id=str(resident.id), at=now)
-        understood = understand_case(self.session, self.understanding, case)
-        self.session.flush()
-        for media in draft.media:
-            media.case_id = case.id
-        draft.state, draft.case_id = "promoted", case.id
-        primary = None
-        if understood.routing.triage_reason != "low_confidence":
-            window = timedelta(hours=self.settings.duplicate_window_hours)
-            primary = find_primary(self.session, case, self.settings.duplicate_radius_m, window)
-            if primary is not None:
-                merge(self.session, case, primary, now)
-        return Progress(draft=draft, case=case, created=True, understood=understood, merged_into=primary)
+        assert draft.lat is not None and draft.lng is not None, "a draft is promoted once it has a location"
+        report = Report(description=draft.description, lat=draft.lat, lng=draft.lng, datum=draft.datum or "gcj02",
+                        location_source=draft.location_source or "message", address=draft.address, reporter=resident)
+        opened = open_case(self.session, self.deps, report, Actor.resident(resident), list(draft.media))
+        draft.state, draft.case_id = "promoted", opened.case.id
+        return Progress(draft=draft, case=opened.case, opened=opened)
 
 
 def _photo_point(media: Media) -> Point:

@@ -3,6 +3,7 @@
 from bot.models.area import Grid, Place
 from bot.models.base import Base
 from bot.models.case import Case, CaseEvent, CaseNumberCounter, Draft, ExtensionRequest, Rating
+from bot.models.contact import Contact
 from bot.models.directory import Staff, Unit
 from bot.models.media import Media
 from bot.models.message import InboundMessage
@@ -14,6 +15,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseNumberCounter",
+    "Contact",
     "Draft",
     "ExtensionRequest",
     "Grid",

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ColumnElement, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.base import Base, utcnow
+from bot.models.contact import Contact
+from bot.models.enums import Channel, State
 from bot.models.media import Media
 from bot.models.resident import Resident
 
@@ -55,12 +58,15 @@ class Case(Location, Base):
     number: Mapped[str] = mapped_column(String(16), unique=True)
     state: Mapped[str] = mapped_column(String(16), index=True)
     description: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16), default=Channel.WECHAT, server_default=Channel.WECHAT.value)
+    # The reporter: a WeChat resident, or a contact (a caller, another system's user), or neither (anonymised).
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"), index=True)
     category_code: Mapped[str | None] = mapped_column(String(8))
     category_confidence: Mapped[float | None]
     grid_code: Mapped[str | None] = mapped_column(String(20))
     unit_code: Mapped[str | None] = mapped_column(String(32))  # squad or department handling it
-    # Why the dispatcher must look at it first (low_confidence | outside), None when routed.
+    # Why the dispatcher must look at it first (a ``TriageReason``), None when routed.
     triage_reason: Mapped[str | None] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -80,11 +86,22 @@ class Case(Location, Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
 
     reporter: Mapped[Resident | None] = relationship()
+    contact: Mapped[Contact | None] = relationship()
     merged_into: Mapped[Case | None] = relationship(remote_side="Case.id")
     media: Mapped[list[Media]] = relationship(foreign_keys=[Media.case_id], order_by=Media.id)
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id"
     )
+
+    @hybrid_property
+    def awaiting_dispatch(self) -> bool:
+        """Routed to a unit and waiting for the dispatch job: one definition for Python and SQL."""
+        return (self.state == State.RECEIVED) & (self.unit_code != None) & (self.triage_reason == None)  # noqa: E711
+
+    @awaiting_dispatch.inplace.expression
+    @classmethod
+    def _awaiting_dispatch_sql(cls) -> ColumnElement[bool]:
+        return (cls.state == State.RECEIVED.value) & cls.unit_code.is_not(None) & cls.triage_reason.is_(None)
 
 
 class CaseEvent(Base):
@@ -98,8 +115,9 @@ class CaseEvent(Base):
     action: Mapped[str] = mapped_column(String(32))
     from_state: Mapped[str | None] = mapped_column(String(16))
     to_state: Mapped[str] = mapped_column(String(16))
-    actor_kind: Mapped[str] = mapped_column(String(16))  # resident|squad|dispatcher|system
+    actor_kind: Mapped[str] = mapped_column(String(16))  # an ActorKind
     actor_id: Mapped[str | None] = mapped_column(String(64))
+    actor_name: Mapped[str | None] = mapped_column(String(64))  # the person, as the case trail shows them
     note: Mapped[str | None] = mapped_column(Text)
     media_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
 

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot import texts
 from bot.models import OutboundMessage, Resident
-from bot.outbound import held_for, queue_text_to_resident
+from bot.notifications.queue import notify_resident
+from bot.notifications.window import held_for
 
 
 def summarize_held(session: Session, resident: Resident) -> OutboundMessage | None:
+    """Fold the held pushes into one ``held_summary`` notice (rendered from those rows when sent)."""
     held = held_for(session, resident)
     resident.held_pushes = False
     if not held:
         return None
-    lines = [row.payload["text"]["content"] for row in held if row.payload.get("msgtype") == "text"]
-    photos = sum(1 for row in held if row.payload.get("msgtype") == "image")
     for row in held:
         row.state = "summarized"
-    return queue_text_to_resident(session, resident, texts.held_summary(lines, photos), None)
+    return notify_resident(session, resident, "held_summary", None, held=[row.id for row in held])

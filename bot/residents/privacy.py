@@ -7,10 +7,12 @@ the resident row is deleted. A later message starts afresh as a new resident.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from bot import texts
 from bot.models import Case, Draft, InboundMessage, Media, OutboundMessage, Rating, Resident
 
 REDACTED = "deleted"
@@ -21,13 +23,25 @@ def mask(openid: str) -> str:
     return f"市民 {openid[:2]}***{openid[-4:]}" if len(openid) > 6 else "市民"
 
 
-def describe(session: Session, resident: Resident, timezone: str) -> str:
+@dataclass(frozen=True)
+class ResidentInfo:
+    """我的信息: everything we keep about a resident, with the openid masked."""
+
+    masked_id: str
+    first_seen: datetime
+    cases: int
+    photos: int
+    last_position: tuple[float, float] | None
+
+
+def resident_info(session: Session, resident: Resident) -> ResidentInfo:
     cases = session.scalar(select(func.count()).select_from(Case).where(Case.reporter_id == resident.id))
     photos = session.scalar(select(func.count()).select_from(Media).where(Media.resident_id == resident.id,
                                                                           Media.kind == "image"))
-    location = "无" if resident.last_lat is None else f"{resident.last_lat:.4f}, {resident.last_lng:.4f}（10 分钟后不再使用）"
-    return texts.MY_INFO.format(masked=mask(resident.openid), first_seen=texts.local_time(resident.first_seen, timezone),
-                                cases=cases, photos=photos, location=location)
+    position = None
+    if resident.last_lat is not None and resident.last_lng is not None:
+        position = (resident.last_lat, resident.last_lng)
+    return ResidentInfo(mask(resident.openid), resident.first_seen, cases or 0, photos or 0, position)
 
 
 def anonymise(session: Session, resident: Resident) -> None:

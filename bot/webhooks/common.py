@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from flask import Response, current_app, request
 from wechatpy.replies import TextReply
 
 from bot import inbox, texts
-from bot.extensions import get_db, get_queues
-from bot.jobs import enqueue
+from bot.extensions import get_db
+from bot.handlers.router import Reply
 from bot.services import Services, get_services
 from bot.wechat.envelope import Envelope, EnvelopeError
 from bot.wechat.messages import BadXML, WeChatMessage
@@ -21,7 +20,7 @@ def refuse(exc: EnvelopeError) -> Response:
     return Response(exc.reason, status=exc.status, mimetype="text/plain")
 
 
-def receive(channel: str, envelope: Envelope, handle: Callable[..., tuple]) -> Response:
+def receive(channel: str, envelope: Envelope, handle: Callable[..., Reply | None]) -> Response:
     services: Services = get_services()
     request.max_content_length = services.settings.max_body_bytes  # WeChat's messages are tiny: 413 past this
     opened = envelope.open(request.args, request.get_data(cache=False), services.clock.time())
@@ -35,11 +34,8 @@ def receive(channel: str, envelope: Envelope, handle: Callable[..., tuple]) -> R
         lambda session, m, now: handle(services, session, m, now),
         raise_errors=current_app.testing,
     )
-    for job in outcome.jobs:
-        enqueue(get_queues(), job.name, *job.args)
-
     text = texts.SYSTEM_BUSY if outcome.failed else outcome.reply_text
     if text is None:
         return Response("success", mimetype="text/plain")
-    reply = TextReply(source=msg.get("ToUserName"), target=msg.source, content=text, time=int(time.time()))
+    reply = TextReply(source=msg.get("ToUserName"), target=msg.source, content=text, time=int(services.clock.time()))
     return Response(envelope.seal(reply.render(), opened), mimetype="application/xml")

@@ -1,10 +1,11 @@
-"""Case numbers like ``20261121-0042``: local date + a per-day sequence kept in the database.
+"""Case numbers like ``20261121-0042``: the grammar, defined once, and the per-day sequence.
 
 One atomic upsert per number, so any number of web processes hand out distinct numbers.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import Insert, Table
@@ -12,6 +13,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.models import CaseNumberCounter
+
+# Local date (8 digits), a hyphen, a per-day sequence of at least 4 digits. Compose it into other patterns.
+PATTERN = r"\d{8}-\d{4,}"
+CASE_NUMBER = re.compile(PATTERN)
+
+
+def is_case_number(text: str) -> bool:
+    return CASE_NUMBER.fullmatch(text) is not None
 
 
 def next_case_number(session: Session, day: date) -> str:
@@ -30,8 +39,3 @@ def next_case_number(session: Session, day: date) -> str:
         raise KeyError(dialect)  # only these two dialects have an atomic upsert here
     sequence = session.execute(upsert.returning(table.c.last)).scalar_one()
     return f"{day:%Y%m%d}-{sequence:04d}"
-
-
-def is_case_number(text: str) -> bool:
-    return len(text) >= 13 and text[8] == "-" and text[:8].isdigit() and text[9:].isdigit()
-

@@ -1,0 +1,36 @@
+"""Signed, expiring tokens for links into the service (squads' case pages and photos).
+
+A token carries only an id and is signed with ``SECRET_KEY``; it expires after ``link_max_age``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+SALT = "citybot-links"
+
+
+def _signer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=SALT)
+
+
+def case_link(base_url: str, secret_key: str, case_id: int) -> str:
+    return f"{base_url}/s/{_signer(secret_key).dumps({'c': case_id})}"
+
+
+def media_link(base_url: str, secret_key: str, media_id: int, thumb: bool = False) -> str:
+    return f"{base_url}/m/{_signer(secret_key).dumps({'m': media_id, 't': int(thumb)})}"
+
+
+def read_token(token: str, secret_key: str, max_age: int, now: float) -> dict[str, Any] | None:
+    """The token's content, or None when it is forged, damaged or older than ``max_age`` seconds at ``now``."""
+    signer = _signer(secret_key)
+    try:
+        value, signed_at = signer.loads(token, return_timestamp=True)
+    except BadSignature:
+        return None
+    if now - signed_at.timestamp() > max_age:
+        return None
+    return value if isinstance(value, dict) else None

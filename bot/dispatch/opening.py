@@ -1,0 +1,90 @@
+"""立案 from any channel: one function opens a case — number, understanding, routing, duplicates, trail, jobs.
+
+WeChat drafts (``bot.intake``), the photo-GPS job, and next the hotline page and Open311 all call
+``open_case``; the case records its ``channel`` and its reporter (a WeChat resident or a contact).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.core.after_commit import after_commit
+from bot.dispatch.actor import Actor
+from bot.dispatch.deps import Deps
+from bot.dispatch.duplicates import find_primary, merge
+from bot.dispatch.numbers import next_case_number
+from bot.dispatch.queries import unit_name
+from bot.dispatch.routing import Routing, decide
+from bot.dispatch.states import transition
+from bot.models import Case, Contact, Media, Resident
+from bot.models.enums import Channel, TriageReason
+from bot.understanding.classify import Classification
+from bot.understanding.geotag import GeoResult, locate_point
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a case is opened from: words and a point (GCJ-02), from some channel and reporter."""
+
+    description: str
+    lat: float
+    lng: float
+    location_source: str  # message | event | exif | text | map | address …
+    address: str | None = None
+    datum: str = "gcj02"
+    channel: Channel = Channel.WECHAT
+    reporter: Resident | None = None
+    contact: Contact | None = None
+
+
+@dataclass(frozen=True)
+class Opened:
+    case: Case
+    classification: Classification
+    geo: GeoResult
+    routing: Routing
+    unit_name: str | None
+    merged_into: Case | None = None
+
+    def facts(self) -> dict[str, Any]:
+        """What the reporter is told about the new case (the category only when the classifier was sure)."""
+        sure = self.routing.triage_reason != TriageReason.LOW_CONFIDENCE
+        return {"category": self.classification.name if sure else None, "grid": self.geo.grid_name,
+                "unit": self.unit_name, "triage_reason": self.routing.triage_reason}
+
+
+def open_case(session: Session, deps: Deps, report: Report, actor: Actor, media: list[Media] | None = None) -> Opened:
+    """Open a case from ``report``: it is received, classified, geotagged and routed in the caller's
+    transaction, merged into an open duplicate if there is one, and otherwise dispatched after the commit
+    (unless the dispatcher must triage it)."""
+    now, settings = deps.now(), deps.settings
+    case = Case(number=next_case_number(session, now.astimezone(deps.calendar.zone).date()), state=None,
+                description=report.description, channel=report.channel,
+                reporter_id=report.reporter.id if report.reporter else None,
+                contact_id=report.contact.id if report.contact else None,
+                lat=report.lat, lng=report.lng, datum=report.datum, location_source=report.location_source,
+                address=report.address, created_at=now)
+    session.add(case)
+    transition(session, case, "receive", actor, at=now)
+    understanding = deps.understanding
+    classification = understanding.classify(case.description)
+    geo = locate_point(understanding.area(session), report.lat, report.lng, report.location_source)
+    routing = decide(deps.taxonomy, classification, geo, understanding.min_confidence)
+    case.category_code, case.category_confidence = classification.code, classification.confidence
+    case.grid_code, case.unit_code, case.triage_reason = geo.grid_code, routing.unit_code, routing.triage_reason
+    session.flush()
+    for item in media or []:
+        item.case_id = case.id
+    primary = None
+    if routing.triage_reason != TriageReason.LOW_CONFIDENCE:
+        window = timedelta(hours=settings.duplicate_window_hours)
+        primary = find_primary(session, case, settings.duplicate_radius_m, window)
+        if primary is not None:
+            merge(session, case, primary, now)
+    if primary is None and not routing.needs_triage:
+        after_commit(session, "dispatch_case", case.id)
+    return Opened(case, classification, geo, routing, unit_name(session, routing.unit_code), primary)
