@@ -1,4 +1,4 @@
-"""Our wrapper around wechatpy's client, against the fake platform over HTTP."""
+"""Our WeChat API clients, against the fake platform over HTTP."""
 
 from __future__ import annotations
 
@@ -26,14 +26,14 @@ def make_client(app) -> OfficialAccountClient:  # noqa: ANN001
 
 def test_every_call_goes_to_the_configured_base_url(app, fake_platform):
     client = make_client(app)
-    client.message.send_text(OPENID, "测试")
+    client.send_text(OPENID, "测试")
     paths = [c["path"] for c in fake_platform.calls()]
     assert paths == ["/cgi-bin/stable_token", "/cgi-bin/message/custom/send"]
 
 
 def test_processes_share_one_token_through_redis(app, fake_platform):
     clients = [make_client(app) for _ in range(8)]  # as if 8 processes
-    threads = [threading.Thread(target=c.message.send_text, args=(OPENID, "hi")) for c in clients]
+    threads = [threading.Thread(target=c.send_text, args=(OPENID, "hi")) for c in clients]
     for t in threads:
         t.start()
     for t in threads:
@@ -44,9 +44,9 @@ def test_processes_share_one_token_through_redis(app, fake_platform):
 
 def test_an_expired_token_is_refreshed_once_and_the_call_retried(app, fake_platform):
     client = make_client(app)
-    client.message.send_text(OPENID, "1")
+    client.send_text(OPENID, "1")
     fake_platform.fault("/cgi-bin/message/custom/send", errcode=40001, times=1)
-    client.message.send_text(OPENID, "2")
+    client.send_text(OPENID, "2")
     assert len(fake_platform.calls("/cgi-bin/message/custom/send")) == 3
     assert len(fake_platform.calls("/cgi-bin/stable_token")) == 2
 
@@ -55,7 +55,7 @@ def test_a_token_that_keeps_failing_gives_up_instead_of_looping(app, fake_platfo
     client = make_client(app)
     fake_platform.fault("/cgi-bin/message/custom/send", errcode=40001, times=100)
     with pytest.raises(WeChatAPIError) as raised:
-        client.message.send_text(OPENID, "x")
+        client.send_text(OPENID, "x")
     assert raised.value.errcode == 40001 and not raised.value.transient
     assert len(fake_platform.calls("/cgi-bin/message/custom/send")) == 2  # bounded: one retry
 
@@ -63,7 +63,7 @@ def test_a_token_that_keeps_failing_gives_up_instead_of_looping(app, fake_platfo
 def test_busy_platform_is_a_transient_error(app, fake_platform):
     fake_platform.fault("/cgi-bin/message/custom/send", errcode=-1)
     with pytest.raises(WeChatAPIError) as raised:
-        make_client(app).message.send_text(OPENID, "x")
+        make_client(app).send_text(OPENID, "x")
     assert raised.value.transient
 
 
@@ -75,7 +75,7 @@ def test_a_platform_that_never_answers_times_out(settings):
                                       wechat_http_timeout=0.3))
     started = datetime.now(UTC)
     with pytest.raises(WeChatAPIError) as raised:
-        make_client(app).message.send_text(OPENID, "x")
+        make_client(app).send_text(OPENID, "x")
     assert raised.value.transient
     assert datetime.now(UTC) - started < timedelta(seconds=3)
     silent.close()
