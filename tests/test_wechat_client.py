@@ -7,13 +7,15 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 from sqlalchemy import select, update
 
 from bot import create_app
 from bot.extensions import get_redis
 from bot.models import Media
-from bot.wechat.client import OfficialAccountClient
+from bot.wechat.client import MediaFile, OfficialAccountClient, WeWorkClient
 from bot.wechat.errors import WeChatAPIError
+from tests.conftest import AGENT_ID
 from tests.images import street_photo
 
 OPENID = "oResident0000000000000000001"
@@ -24,11 +26,59 @@ def make_client(app) -> OfficialAccountClient:  # noqa: ANN001
         return OfficialAccountClient(app.extensions["citybot.services"].settings, get_redis())
 
 
+def make_wework(app) -> WeWorkClient:  # noqa: ANN001
+    with app.app_context():
+        return WeWorkClient(app.extensions["citybot.services"].settings, get_redis())
+
+
 def test_every_call_goes_to_the_configured_base_url(app, fake_platform):
     client = make_client(app)
     client.send_text(OPENID, "测试")
     paths = [c["path"] for c in fake_platform.calls()]
     assert paths == ["/cgi-bin/stable_token", "/cgi-bin/message/custom/send"]
+    [call] = fake_platform.calls("/cgi-bin/message/custom/send")
+    assert call["body"] == {"touser": OPENID, "msgtype": "text", "text": {"content": "测试"}}
+
+
+def test_a_photo_is_uploaded_whole_even_when_the_token_is_refused_first(app, fake_platform, tmp_path):
+    photo = tmp_path / "after.jpg"
+    photo.write_bytes(street_photo())
+    client = make_client(app)
+    fake_platform.fault("/cgi-bin/media/upload", errcode=40001)  # the retry must send the file again
+    media_id = client.upload_image(photo)
+    client.send_image(OPENID, media_id)
+    assert len(fake_platform.calls("/cgi-bin/media/upload")) == 2
+    assert requests.get(f"{fake_platform.url}/_fake/media/{media_id}").content == photo.read_bytes()
+    [call] = fake_platform.calls("/cgi-bin/message/custom/send")
+    assert call["body"] == {"touser": OPENID, "msgtype": "image", "image": {"media_id": media_id}}
+
+
+def test_template_message(app, fake_platform):
+    make_client(app).send_template(OPENID, "TPL-1", {"keyword1": {"value": "已派遣"}})
+    [call] = fake_platform.calls("/cgi-bin/message/template/send")
+    assert call["body"] == {"touser": OPENID, "template_id": "TPL-1", "data": {"keyword1": {"value": "已派遣"}}}
+
+
+def test_wework_messages_go_to_a_department_or_to_members(app, fake_platform):
+    client = make_wework(app)
+    card = {"msgtype": "text", "text": {"content": "新案件"}}
+    client.send(card, party="2")
+    client.send(card, users=["zhangsan", "lisi"])
+    assert [c["path"] for c in fake_platform.calls()] == ["/cgi-bin/gettoken", "/cgi-bin/message/send",
+                                                          "/cgi-bin/message/send"]
+    to_party, to_users = (c["body"] for c in fake_platform.calls("/cgi-bin/message/send"))
+    assert to_party == {"touser": "", "toparty": "2", "agentid": int(AGENT_ID), **card}
+    assert (to_users["touser"], to_users["toparty"]) == ("zhangsan|lisi", "")
+    with pytest.raises(ValueError):
+        client.send(card)
+
+
+def test_wework_media_comes_from_the_base_url_with_one_token_refresh(app, fake_platform):
+    media_id = fake_platform.upload(b"#!AMR voice", "audio/amr")
+    fake_platform.fault("/cgi-bin/media/get", errcode=42001)  # token expired
+    assert make_wework(app).download_media(media_id, max_bytes=1000) == MediaFile(b"#!AMR voice", "audio/amr")
+    assert len(fake_platform.calls("/cgi-bin/media/get")) == 2
+    assert len(fake_platform.calls("/cgi-bin/gettoken")) == 2  # the first token, then one refresh
 
 
 def test_processes_share_one_token_through_redis(app, fake_platform):
