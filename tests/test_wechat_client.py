@@ -5,9 +5,11 @@ from __future__ import annotations
 import socket
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import requests
+from mypy import api as mypy
 from sqlalchemy import select, update
 
 from bot import create_app
@@ -157,3 +159,31 @@ def test_media_queued_while_redis_was_down_is_swept_up(settings, wechat, fake_pl
     run_worker()
     db.expire_all()
     assert db.scalar(select(Media)).state == "stored"
+
+
+MISUSES = """
+from pathlib import Path
+from bot.wechat.client import OfficialAccountClient, WeWorkClient
+
+def calls(oa: OfficialAccountClient, work: WeWorkClient) -> None:
+    oa.send_text("openid", "text")
+    oa.send_image("openid", oa.upload_image(Path("after.jpg")))
+    work.send({"msgtype": "text"}, party="2")
+    oa.post("message/custom/send", data={})  # error: the untyped wechatpy surface is gone
+    oa.send_text("openid", text=3)  # error
+    oa.upload_image("after.jpg")  # error: a Path
+    work.send(party="2", msg={})  # error
+    work.send({"msgtype": "text"}, users="zhangsan")  # error: a list, or "z|h|a…" would be sent
+"""
+
+
+def test_mypy_rejects_a_wrong_call(tmp_path):
+    snippet = tmp_path / "misuse.py"
+    snippet.write_text(MISUSES)
+    wechat = Path(__file__).resolve().parent.parent / "bot" / "wechat"
+    out, _, _ = mypy.run(["--cache-dir=/dev/null", "--follow-imports=skip", "--ignore-missing-imports",
+                          "--no-error-summary", "--python-version=3.11", str(snippet),
+                          *(str(wechat / name) for name in ("client.py", "tokens.py", "errors.py"))])
+    flagged = {int(line.split(":")[1]) for line in out.splitlines() if ": error:" in line}
+    expected = {number for number, line in enumerate(MISUSES.splitlines(), 1) if "# error" in line}
+    assert flagged == expected, out
