@@ -124,25 +124,22 @@ def _send(client: OfficialAccountClient | WeWorkClient, channel: str, target: st
     if channel == "wechat":
         assert isinstance(client, OfficialAccountClient)
         if payload["msgtype"] == "template":
-            client.post("message/template/send", data={"touser": target, "template_id": payload["template_id"],
-                                                       "data": payload["data"]})
+            client.send_template(target, payload["template_id"], payload["data"])
         elif payload["msgtype"] == "image":
-            client.post("message/custom/send", data={"touser": target, "msgtype": "image",
-                                                     "image": {"media_id": _upload(client, photo_path(payload["media_pk"]))}})
+            client.send_image(target, _upload(client, photo_path(payload["media_pk"])))
         else:
-            client.post("message/custom/send", data={"touser": target, **payload})
+            client.send_text(target, payload["text"]["content"])
         return
     assert isinstance(client, WeWorkClient)
     kind, _, ids = target.partition(":")
     if kind == "party":
-        client.send(party=ids, msg=payload)
+        client.send(payload, party=ids)
     else:
-        client.send(users=ids.split("|"), msg=payload)
+        client.send(payload, users=ids.split("|"))
 
 
 def _upload(client: OfficialAccountClient, path: Path | None) -> str:
     """Upload a stored photo as temporary media (valid 3 days) and return its media_id."""
     if path is None or not path.exists():
         raise WeChatAPIError(None, "photo not stored yet", transient=True)
-    with open(path, "rb") as handle:
-        return client.media.upload("image", handle)["media_id"]
+    return client.upload_image(path)

@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.intake.images import ImageRejected, store_blob, store_image
 from bot.jobs import JOBS
 from bot.models import Media
-from bot.wechat.client import OfficialAccountClient
+from bot.wechat.client import OfficialAccountClient, WeWorkClient
 from bot.wechat.errors import MediaTooLarge, WeChatAPIError
 
 log = logging.getLogger(__name__)
@@ -23,8 +23,8 @@ MAX_ATTEMPTS = 1 + (_retry.max if _retry else 0)  # the first try plus the job's
 EXTENSIONS = {"audio/amr": "amr", "audio/mpeg": "mp3", "audio/speex": "speex", "voice/speex": "speex"}
 
 
-def fetch_media(sessions: sessionmaker[Session], client: OfficialAccountClient, settings: Settings, clock: Clock,
-                pk: int) -> str:
+def fetch_media(sessions: sessionmaker[Session], client: OfficialAccountClient | WeWorkClient, settings: Settings,
+                clock: Clock, pk: int) -> str:
     """Download, process and store one media row. Returns its final state.
 
     Transient platform errors raise (the job is retried); anything the platform or the file
@@ -41,7 +41,7 @@ def fetch_media(sessions: sessionmaker[Session], client: OfficialAccountClient, 
         media_id, kind = media.media_id, media.kind
 
     try:
-        data, content_type = client.download_media(media_id, settings.max_media_bytes)
+        data, content_type = client.download_media(media_id, max_bytes=settings.max_media_bytes)
         if kind == "image":
             stored = store_image(data, settings.media_dir, settings.max_image_pixels, settings.thumbnail_size)
         else:

@@ -1,126 +1,192 @@
-"""Our API clients: wechatpy's official-account and WeChat Work clients with their gaps closed.
+"""Our API clients: one small typed method per WeChat call the service makes.
 
-* every call (the token call and media downloads included) goes to the configured base URL
-  (``WECHAT_API_BASE_URL`` / ``WEWORK_API_BASE_URL``) with a timeout; wechatpy hard-codes the
-  token URL and WeChat Work's ``media.download`` bypasses the base URL, so we use neither;
-* the access token is shared through Redis under a lock (``TokenCache``);
-* an invalid-token answer (40001 …) refreshes once and retries once: never an unbounded loop;
-* failures become ``WeChatAPIError`` with ``transient`` telling jobs whether to retry.
+``OfficialAccountClient`` (公众号: residents) and ``WeWorkClient`` (企业微信 app: squads) each hold a
+``PlatformApi``, which gives every call, the token call and media downloads included:
+
+* the configured base URL (``WECHAT_API_BASE_URL`` / ``WEWORK_API_BASE_URL``) and an HTTP timeout;
+* the access token shared through Redis under a lock (``TokenCache``; the official account uses
+  ``stable_token``, so a refresh never breaks another process's token);
+* one refresh and one retry after an invalid-token answer (40001 …), never a loop;
+* every failure as ``WeChatAPIError``, whose ``transient`` tells jobs whether to retry.
+
+We no longer go through wechatpy's clients: they are untyped (mypy accepted any call), and each of
+their parts we relied on had a gap to override (token URL, token storage and lock, timeouts,
+unbounded retry, WeChat Work's ``media.download`` ignoring the base URL). What remained was
+encoding a JSON body, done here in one place. wechatpy still does signatures and AES
+(``bot.wechat.envelope``).
 """
 
 from __future__ import annotations
 
+import json
+import mimetypes
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
+
 import redis
 import requests
-from wechatpy import WeChatClient
-from wechatpy.enterprise import WeChatClient as WeChatWorkClient
-from wechatpy.exceptions import WeChatClientException
 
 from bot.config import Settings
 from bot.wechat.errors import TOKEN_ERRCODES, MediaTooLarge, WeChatAPIError, classify_errcode
 from bot.wechat.tokens import TokenCache
 
-MAX_TOKEN_RETRIES = 1
+T = TypeVar("T")
+# A template message's fields: {"keyword1": {"value": "…"}, …} (``color`` is optional).
+TemplateData = dict[str, dict[str, str]]
 
 
-class SharedTokenMixin:
-    """The parts both clients share; subclasses set ``base_url``, ``tokens`` and ``_fetch_token``."""
-
-    base_url: str
-    tokens: TokenCache
-    timeout: float
-    _http: requests.Session
-
-    @property
-    def access_token(self) -> str:
-        return self.tokens.get()
-
-    def fetch_access_token(self) -> dict:
-        return {"access_token": self.tokens.refresh(stale=self.tokens.get())}
-
-    def _token_call(self, method: str, path: str, **kwargs) -> tuple[str, int]:  # noqa: ANN003
-        try:
-            res = self._http.request(method, f"{self.base_url}{path}", timeout=self.timeout, **kwargs)
-            res.raise_for_status()
-            result = res.json()
-        except (requests.RequestException, ValueError) as exc:
-            raise WeChatAPIError(None, f"token call failed: {exc}", transient=True) from exc
-        if result.get("errcode"):
-            raise classify_errcode(int(result["errcode"]), result.get("errmsg", ""))
-        return result["access_token"], int(result.get("expires_in", 7200))
-
-    def _request(self, method: str, url_or_endpoint: str, **kwargs):  # noqa: ANN003, ANN202
-        for attempt in range(MAX_TOKEN_RETRIES + 1):
-            token = self.tokens.get()
-            call = dict(kwargs, params={**(kwargs.get("params") or {}), "access_token": token})
-            try:
-                return super()._request(method, url_or_endpoint, **call)  # type: ignore[misc]
-            except WeChatClientException as exc:
-                if exc.errcode in TOKEN_ERRCODES and attempt < MAX_TOKEN_RETRIES:
-                    self.tokens.refresh(stale=token, force=attempt > 0)
-                    continue
-                if exc.errcode is None:  # HTTP-level failure (5xx, …)
-                    raise WeChatAPIError(None, str(exc), transient=True) from exc
-                raise classify_errcode(exc.errcode, exc.errmsg) from exc
-            except requests.RequestException as exc:  # timeouts, refused connections
-                raise WeChatAPIError(None, f"{type(exc).__name__}: {exc}", transient=True) from exc
-        raise AssertionError("unreachable")
-
-    def download_media(self, media_id: str, max_bytes: int) -> tuple[bytes, str]:
-        """Temporary media (photos, voice) as (bytes, content type), refusing more than max_bytes."""
-        for attempt in range(MAX_TOKEN_RETRIES + 1):
-            token = self.tokens.get()
-            try:
-                res = self._http.get(f"{self.base_url}/cgi-bin/media/get",
-                                     params={"access_token": token, "media_id": media_id},
-                                     timeout=self.timeout, stream=True)
-                if res.status_code >= 500:
-                    raise WeChatAPIError(None, f"HTTP {res.status_code}", transient=True)
-                content_type = res.headers.get("Content-Type", "")
-                if "json" in content_type or "text/plain" in content_type:
-                    result = res.json()
-                    errcode = int(result.get("errcode", -1))
-                    if errcode in TOKEN_ERRCODES and attempt < MAX_TOKEN_RETRIES:
-                        self.tokens.refresh(stale=token)
-                        continue
-                    raise classify_errcode(errcode, result.get("errmsg", ""))
-                return _read_limited(res, max_bytes), content_type
-            except requests.RequestException as exc:
-                raise WeChatAPIError(None, f"{type(exc).__name__}: {exc}", transient=True) from exc
-        raise AssertionError("unreachable")
+class MediaFile(NamedTuple):
+    content: bytes
+    content_type: str
 
 
-class OfficialAccountClient(SharedTokenMixin, WeChatClient):
+class OfficialAccountClient:
+    """The official account: customer-service and template messages to residents, and their media."""
+
     def __init__(self, settings: Settings, connection: redis.Redis) -> None:
-        super().__init__(settings.wechat_appid, settings.wechat_secret, timeout=settings.wechat_http_timeout,
-                         auto_retry=False)
-        self.base_url = settings.wechat_api_base_url
-        self.API_BASE_URL = f"{self.base_url}/cgi-bin/"
-        self.tokens = TokenCache(connection, f"wechat:{settings.wechat_appid}", self._fetch_token)
+        self.appid = settings.wechat_appid
+        self._secret = settings.wechat_secret
+        self._api = PlatformApi(settings.wechat_api_base_url, settings.wechat_http_timeout,
+                                TokenCache(connection, f"wechat:{self.appid}", self._fetch_token))
 
-    def _fetch_token(self, force: bool) -> tuple[str, int]:
-        """stable_token: the same token for every caller, so refreshing never breaks another."""
-        return self._token_call("POST", "/cgi-bin/stable_token", json={
-            "grant_type": "client_credential", "appid": self.appid, "secret": self.secret, "force_refresh": force})
+    def send_text(self, openid: str, text: str) -> None:
+        """A customer-service text message (only within 48 hours of the resident's last message)."""
+        self._api.post("/cgi-bin/message/custom/send",
+                       {"touser": openid, "msgtype": "text", "text": {"content": text}})
+
+    def send_image(self, openid: str, media_id: str) -> None:
+        """A customer-service image message; ``media_id`` from ``upload_image``."""
+        self._api.post("/cgi-bin/message/custom/send",
+                       {"touser": openid, "msgtype": "image", "image": {"media_id": media_id}})
+
+    def send_template(self, openid: str, template_id: str, data: TemplateData) -> None:
+        """A template message (allowed outside the 48-hour window)."""
+        self._api.post("/cgi-bin/message/template/send", {"touser": openid, "template_id": template_id, "data": data})
+
+    def upload_image(self, path: Path) -> str:
+        """Upload a stored photo as temporary media (kept 3 days by WeChat) and return its media_id."""
+        media = (path.name, path.read_bytes(), mimetypes.guess_type(path.name)[0] or "image/jpeg")
+        result = self._api.post("/cgi-bin/media/upload", params={"type": "image"}, files={"media": media})
+        return str(result["media_id"])
+
+    def download_media(self, media_id: str, *, max_bytes: int) -> MediaFile:
+        """A resident's temporary media (photo, voice), refusing more than ``max_bytes``."""
+        return self._api.download("/cgi-bin/media/get", media_id, max_bytes)
+
+    def _fetch_token(self) -> tuple[str, int]:
+        """stable_token: the same token for every caller while it is valid."""
+        return self._api.fetch_token("POST", "/cgi-bin/stable_token", json={
+            "grant_type": "client_credential", "appid": self.appid, "secret": self._secret, "force_refresh": False})
 
 
-class WeWorkClient(SharedTokenMixin, WeChatWorkClient):
+class WeWorkClient:
+    """The WeChat Work app: messages (cards) to squads and their members, and members' media."""
+
     def __init__(self, settings: Settings, connection: redis.Redis) -> None:
-        super().__init__(settings.wework_corp_id, settings.wework_secret, timeout=settings.wechat_http_timeout,
-                         auto_retry=False)
+        self.corp_id = settings.wework_corp_id
         self.agent_id = int(settings.wework_agent_id)
-        self.base_url = settings.wework_api_base_url
-        self.API_BASE_URL = f"{self.base_url}/cgi-bin/"
-        self.tokens = TokenCache(connection, f"wework:{settings.wework_corp_id}:{settings.wework_agent_id}",
-                                 self._fetch_token)
+        self._secret = settings.wework_secret
+        self._api = PlatformApi(settings.wework_api_base_url, settings.wechat_http_timeout,
+                                TokenCache(connection, f"wework:{self.corp_id}:{self.agent_id}", self._fetch_token))
 
-    def _fetch_token(self, force: bool) -> tuple[str, int]:
-        return self._token_call("GET", "/cgi-bin/gettoken", params={"corpid": self.corp_id,
-                                                                    "corpsecret": self.secret})
+    def send(self, message: Mapping[str, Any], *, party: str | None = None, users: list[str] | None = None) -> None:
+        """message/send to a department (a squad, id as a string) and/or members.
 
-    def send(self, *, users: list[str] | None = None, party: str | None = None, msg: dict) -> dict:
-        """message/send to members and/or a department (ids as strings, as the API wants)."""
-        return self.message.send(self.agent_id, users or "", party_ids=party or "", msg=msg)
+        ``message`` is the ``msgtype`` and its content, e.g. ``{"msgtype": "textcard", "textcard": {…}}``.
+        """
+        if not party and not users:
+            raise ValueError("a WeChat Work message needs a party or users")
+        self._api.post("/cgi-bin/message/send",
+                       {"touser": "|".join(users or []), "toparty": party or "", "agentid": self.agent_id, **message})
+
+    def download_media(self, media_id: str, *, max_bytes: int) -> MediaFile:
+        """A member's temporary media (photo, voice), refusing more than ``max_bytes``."""
+        return self._api.download("/cgi-bin/media/get", media_id, max_bytes)
+
+    def _fetch_token(self) -> tuple[str, int]:
+        return self._api.fetch_token("GET", "/cgi-bin/gettoken", params={"corpid": self.corp_id,
+                                                                         "corpsecret": self._secret})
+
+
+class PlatformApi:
+    """One platform's HTTP API: base URL, timeout, shared token with one retry, errors as ``WeChatAPIError``."""
+
+    def __init__(self, base_url: str, timeout: float, tokens: TokenCache) -> None:
+        self.base_url = base_url
+        self.timeout = timeout
+        self.tokens = tokens
+        self._http = requests.Session()
+
+    def fetch_token(self, method: str, path: str, **request: Any) -> tuple[str, int]:
+        """A token call (``TokenCache``'s fetch): (access_token, expires_in)."""
+        result = _result(self._request(method, path, **request))
+        return str(result["access_token"]), int(result.get("expires_in", 7200))
+
+    def post(self, path: str, body: dict[str, Any] | None = None, *, params: Mapping[str, str] | None = None,
+             files: Mapping[str, tuple[str, bytes, str]] | None = None) -> dict[str, Any]:
+        """POST a JSON body (UTF-8, not \\u-escaped: WeChat would show the escapes) or files; the answer."""
+        data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
+        headers = {"Content-Type": "application/json; charset=utf-8"} if body is not None else None
+
+        def attempt(token: str) -> dict[str, Any]:
+            return _result(self._request("POST", path, params={**(params or {}), "access_token": token},
+                                         data=data, files=files, headers=headers))
+
+        return self._with_token(attempt)
+
+    def download(self, path: str, media_id: str, max_bytes: int) -> MediaFile:
+        def attempt(token: str) -> MediaFile:
+            res = self._request("GET", path, params={"access_token": token, "media_id": media_id}, stream=True)
+            with res:
+                content_type = res.headers.get("Content-Type", "")
+                if "json" in content_type or "text/plain" in content_type:  # an error, not the file
+                    _result(res)
+                    raise WeChatAPIError(None, f"{path} answered JSON without an errcode", transient=False)
+                try:
+                    return MediaFile(_read_limited(res, max_bytes), content_type)
+                except requests.RequestException as exc:
+                    raise _network_error(exc) from exc
+
+        return self._with_token(attempt)
+
+    def _with_token(self, attempt: Callable[[str], T]) -> T:
+        """Run ``attempt`` with the shared token; if the token is refused, refresh it and run it once more."""
+        token = self.tokens.get()
+        try:
+            return attempt(token)
+        except WeChatAPIError as exc:
+            if exc.errcode not in TOKEN_ERRCODES:
+                raise
+        return attempt(self.tokens.refresh(stale=token))
+
+    def _request(self, method: str, path: str, **request: Any) -> requests.Response:
+        try:
+            res = self._http.request(method, f"{self.base_url}{path}", timeout=self.timeout, **request)
+        except requests.RequestException as exc:  # timeouts, refused connections
+            raise _network_error(exc) from exc
+        if not res.ok:
+            res.close()
+            raise WeChatAPIError(None, f"HTTP {res.status_code} from {path}", transient=True)
+        return res
+
+
+def _result(res: requests.Response) -> dict[str, Any]:
+    """The JSON answer, or the error it reports (``errcode`` 0 or absent means success)."""
+    try:
+        result = res.json()
+    except ValueError as exc:
+        raise WeChatAPIError(None, f"not a JSON answer: {exc}", transient=True) from exc
+    if not isinstance(result, dict):
+        raise WeChatAPIError(None, f"unexpected answer: {result!r:.100}", transient=True)
+    errcode = int(result.get("errcode") or 0)
+    if errcode:
+        raise classify_errcode(errcode, str(result.get("errmsg", "")))
+    return result
+
+
+def _network_error(exc: requests.RequestException) -> WeChatAPIError:
+    return WeChatAPIError(None, f"{type(exc).__name__}: {exc}", transient=True)
 
 
 def _read_limited(res: requests.Response, max_bytes: int) -> bytes:

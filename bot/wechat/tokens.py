@@ -17,8 +17,8 @@ REFRESH_MARGIN = 300  # seconds before WeChat's expiry that we stop using a toke
 
 
 class TokenCache:
-    def __init__(self, connection: redis.Redis, name: str, fetch: Callable[[bool], tuple[str, int]]) -> None:
-        """``fetch(force)`` returns (token, expires_in) from the platform."""
+    def __init__(self, connection: redis.Redis, name: str, fetch: Callable[[], tuple[str, int]]) -> None:
+        """``fetch()`` returns (token, expires_in) from the platform."""
         self.redis = connection
         self.key = f"citybot:token:{name}"
         self.lock_key = f"citybot:token-lock:{name}"
@@ -28,12 +28,12 @@ class TokenCache:
         token = reply_bytes(self.redis.get(self.key))
         return token.decode() if token else self.refresh(stale=None)
 
-    def refresh(self, stale: str | None, force: bool = False) -> str:
+    def refresh(self, stale: str | None) -> str:
         """Fetch a new token unless another process already replaced ``stale`` meanwhile."""
         with self.redis.lock(self.lock_key, timeout=30, blocking_timeout=30):
             current = reply_bytes(self.redis.get(self.key))
             if current and current.decode() != stale:
                 return current.decode()
-            token, expires_in = self.fetch(force)
+            token, expires_in = self.fetch()
             self.redis.set(self.key, token, ex=max(expires_in - REFRESH_MARGIN, 60))
             return token
