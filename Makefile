@@ -22,6 +22,7 @@ run: install
 lint: install
 	$(BIN)/ruff check bot worker tests benchmarks
 	$(BIN)/mypy bot worker
+	$(BIN)/lint-imports
 
 test: install lint
 	$(BIN)/python -m pytest

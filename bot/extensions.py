@@ -102,13 +102,6 @@ def get_db() -> Database:
     return current_app.extensions["citybot.db"]
 
 
-def reply_bytes(value: bytes | str | None) -> bytes | None:
-    """A Redis reply as the bytes it is: connections are made without ``decode_responses``."""
-    if isinstance(value, str):
-        raise TypeError("Redis connection decodes responses; citybot expects bytes")
-    return value
-
-
 def get_redis() -> redis.Redis:
     connection = current_app.extensions["citybot.redis"].connection
     assert connection is not None

@@ -17,7 +17,7 @@ from shapely.geometry import shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.extensions import reply_bytes
+from bot.core.redis_values import reply_bytes
 from bot.models import Grid, Place
 
 VERSION_KEY = "citybot:area-version"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import redis
 
-from bot.extensions import reply_bytes
+from bot.core.redis_values import reply_bytes
 
 REFRESH_MARGIN = 300  # seconds before WeChat's expiry that we stop using a token
 
