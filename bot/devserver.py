@@ -35,8 +35,8 @@ def run_embedded(settings: Settings, host: str, port: int, fake_port: int) -> No
     bin_dir = os.path.dirname(sys.executable)
     children = [
         subprocess.Popen([sys.executable, "-m", "bot.wechat.fake", "--host", host, "--port", str(fake_port)], env=env),
-        subprocess.Popen([os.path.join(bin_dir, "gunicorn"), "--bind", f"{host}:{port}", "--workers", "2",
-                          "--threads", "4", "wsgi:app"], env=env),
+        subprocess.Popen([os.path.join(bin_dir, "gunicorn"), "-c", "python:bot.gunicorn_conf", "--bind", f"{host}:{port}",
+                          "--workers", "2", "--threads", "4", "bot.wsgi:app"], env=env),
         subprocess.Popen([os.path.join(bin_dir, "citybot"), "worker"], env=env),
     ]
 
