@@ -160,7 +160,7 @@ RATING_LABELS = {1: "满意", 2: "基本满意", 3: "不满意"}
 MY_INFO = ("我们保存的您的信息：\n· 用户标识：{masked}（不含昵称）\n· 首次使用：{first_seen}\n"
            "· 反映问题：{cases} 件；照片 {photos} 张（已去除拍摄信息）\n· 最近位置：{location}\n"
            "如需删除，请发送“删除我的信息”。删除后您反映的问题仍保留用于统计，但不再与您关联。")
-CONFIRM_DELETE = "确认删除您的信息吗？删除后无法再查询或收到以往问题的进展。请在 {window} 内回复“确认删除”。"
+CONFIRM_DELETE = "确认删除您的信息吗？删除后无法再查询或收到以往问题的进展。请在 {window}内回复“确认删除”。"
 NO_LOCATION_KEPT = "无"
 LOCATION_KEPT = "{lat:.4f}, {lng:.4f}（{window}后不再使用）"
 DELETED = "您的信息已删除，以往反映的问题已与您解除关联。感谢您的支持！"
