@@ -39,7 +39,8 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--checks", type=int, default=500)
     args = parser.parse_args()
-    codes = list(load_taxonomy().categories)
+    taxonomy = load_taxonomy()
+    codes = list(taxonomy.categories)
     rng = random.Random(3)
     with tempfile.TemporaryDirectory() as tmp:
         env = database_env(Path(tmp))
@@ -63,7 +64,8 @@ def main() -> None:
             timings, found = [], 0
             for probe in probes:
                 started = time.perf_counter()
-                found += find_primary(session, probe, 100.0, timedelta(hours=48)) is not None
+                group = taxonomy.same_problem(probe.category_code)
+                found += find_primary(session, probe, group, 100.0, timedelta(hours=48)) is not None
                 timings.append(time.perf_counter() - started)
             sample = probes[: max(20, args.checks // 25)]
             naive = []

@@ -113,6 +113,8 @@ class Settings:
     link_max_age: int = 14 * 86400
     duplicate_radius_m: float = 100.0  # a new case this close to an open one of its category is merged
     duplicate_window_hours: float = 48.0
+    near_place_m: float = 300.0  # a point without a label is described by the named place this close ("…附近")
+    place_conflict_m: float = 500.0  # a place named in the text this far from the sent location: not merged
     auto_close_hours: float = 72.0  # resolved → closed without objection after this long (0: never)
     rating_window_days: float = 7.0
     service_window_hours: float = 48.0  # WeChat's customer-service window after a resident's message

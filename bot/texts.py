@@ -51,6 +51,16 @@ VOICE_UNRECOGNISED = "语音已收到，但未能识别内容。"
 DESCRIPTION_RECEIVED = "已收到您的描述。"
 LOCATION_RECEIVED = "已收到位置{label}。"
 RELOCATED = "已更新编号 {number} 的位置，谢谢！"
+RELOCATED_SEPARATED = ("已更新编号 {number} 的位置。该位置与先前合并的问题不在一处，已作为新问题单独受理，"
+                       "处理进展会及时推送给您。")
+ASK_IF_NEW_PROBLEM = "您是要反映新问题吗？请用一句话说明问题，例如“路边有人占道烧烤”；如需按现有内容提交，请回复“是”。"
+DROPPED = "好的，以上内容不作为问题反映。如需反映问题，请发送照片、位置和描述。"
+PLACE_CONFLICT = "您描述中的“{place}”距发送的位置约 {km} 公里，已按发送的位置受理；如有误，请发送“撤销 {number}”后重新反映。"
+PHOTO_FAILED = {
+    "too_large": "抱歉，您刚才发送的照片过大（超过 {mb} MB 或分辨率过高），未能使用。请压缩或截图后重新发送。",
+    "unreadable": "抱歉，您刚才发送的照片无法识别，未能使用。请重新拍摄后发送。",
+    "unavailable": "抱歉，您刚才发送的照片未能取回（可能已过期），请重新发送。",
+}
 BAD_LOCATION = "抱歉，位置信息无法识别，请重新发送位置：点击输入框旁的＋，选择“位置”。"
 UNSUPPORTED = "抱歉，暂不支持这类消息。请发送文字、照片、语音或位置。"
 SYSTEM_BUSY = "系统繁忙，您的消息已记录，请稍后再试。"
@@ -61,10 +71,18 @@ CANCELLED = "编号 {number} 已撤销。感谢您的关注！"
 TOO_LATE_TO_CANCEL = "编号 {number} 当前状态为“{state}”，已进入处理流程，无法撤销。"
 
 
-def place(case: Case) -> str:
+def place(case: Case, near: str | None = None) -> str:
+    """Where the case is, as a resident would say it: the label, else the nearest named place."""
     if case.address:
         return case.address
+    if near:
+        return f"{near}附近"
     return f"{case.lat:.5f}, {case.lng:.5f}" if case.has_location else "未知"
+
+
+def place_of(address: str | None, near: str | None) -> str:
+    """The same, from stored facts (a case's label, or the named place nearest to it)."""
+    return address or (f"{near}附近" if near else "附近")
 
 
 def brief(text: str, size: int = 14) -> str:
@@ -79,12 +97,12 @@ SOURCE_NOTES = {"text": "（根据描述识别，如不准确请发送位置）"
 
 
 def case_opened(case: Case, category: str | None, grid: str | None, unit: str | None,
-                triage_reason: str | None) -> str:
+                triage_reason: str | None, near: str | None = None) -> str:
     """The reply that gives a new case its number. ``category`` is None when the classifier was unsure."""
     lines = [f"已受理，编号 {case.number}。", f"问题：{brief(case.description, 40)}"]
     if category is not None:
         lines.append(f"已识别为：{category}")
-    where = place(case) + SOURCE_NOTES.get(case.location_source or "", "")
+    where = place(case, near) + SOURCE_NOTES.get(case.location_source or "", "")
     if grid:
         where += f"，{grid}"
     lines.append(f"位置：{where}")
@@ -109,18 +127,25 @@ def case_list(cases: list[Case]) -> str:
 MERGED_OWN = "您已反映过该问题（编号 {primary}），正在处理中，无需重复提交。进展会及时推送给您。"
 
 
-def merged(number: str, primary: str, own: bool) -> str:
-    """The reply to a report merged into an open case (``own``: the resident's own earlier report)."""
-    return (MERGED_OWN if own else MERGED).format(primary=primary, number=number)
+def merged(number: str, primary: str, own: bool, where: str) -> str:
+    """The reply to a report merged into an open case (``own``: the resident's own earlier report); it says
+    where the open case is, so a resident whose problem is elsewhere can tell us."""
+    return (MERGED_OWN if own else MERGED).format(primary=primary, number=number, where=where)
 
 
-def case_detail(case: Case, zone: ZoneInfo) -> str:
-    steps = [f"{e.at.astimezone(zone):%m-%d %H:%M}  {STATE_LABELS.get(e.to_state, e.to_state)}"
-             for e in case.events]
+# Steps of a case's trail that residents see besides its changes of state.
+STEP_LABELS = {"relocate": "位置已更新"}
+
+
+def case_detail(case: Case, zone: ZoneInfo, near: str | None = None) -> str:
+    """One case's progress: each change of state once (and the steps residents took part in)."""
+    shown = [e for e in case.events if e.from_state != e.to_state or e.action in STEP_LABELS]
+    steps = [f"{e.at.astimezone(zone):%m-%d %H:%M}  {STEP_LABELS.get(e.action) or STATE_LABELS.get(e.to_state, e.to_state)}"
+             for e in shown]
     return (
         f"编号 {case.number}（{STATE_LABELS.get(case.state, case.state)}）\n"
         f"问题：{brief(case.description, 60)}\n"
-        f"位置：{place(case)}\n"
+        f"位置：{place(case, near)}\n"
         + "进展：\n" + "\n".join(steps)
     )
 
@@ -150,10 +175,13 @@ PUSH_CLOSED = "编号 {number}：已核查结案。感谢您对城市管理的�
 PUSH_REDISPATCHED = "编号 {number}：已重新派遣至{unit}，将于{deadline}前处理。"
 PUSH_REOPENED = "编号 {number}：已按您的意见安排返工，{unit}将于{deadline}前重新处理。"
 PUSH_INVALID = "编号 {number}：经核实不予立案。原因：{reason}"
-MERGED = ("该问题已有市民反映，正在处理（编号 {primary}），您的反映已合并（编号 {number}）。"
-          "处理进展会同步推送给您。")
+MERGED = ("已有市民反映{where}的同类问题，正在处理（编号 {primary}），您的反映已合并（编号 {number}）。"
+          "处理进展会同步推送给您。如不是同一问题，请回复“不是同一问题”。")
+NOT_MERGED_ANY_MORE = "已将编号 {number} 作为新问题单独受理，谢谢您的说明。"
+NOTHING_TO_SPLIT = "您最近没有被合并的反映。如需反映新问题，请发送照片、位置和描述。"
 RATED = "感谢您的评价（{label}）！"
-REOPENED_REPLY = "很抱歉问题仍未解决。已安排返工（编号 {number}），处理进展会及时告知您。"
+REOPENED_REPLY = "很抱歉问题仍未解决。已安排{unit}返工（编号 {number}），将于{deadline}前重新处理，进展会及时告知您。"
+THANKS = "不客气，感谢您对城市管理的支持！发现问题可随时发送照片、位置和描述。"
 ESCALATED_REPLY = "很抱歉问题仍未解决。编号 {number} 已转指挥中心复核，我们会尽快联系处理。"
 ALREADY_RATED = "编号 {number} 本轮处理您已评价过，感谢您的反馈。"
 RATING_LABELS = {1: "满意", 2: "基本满意", 3: "不满意"}

@@ -253,7 +253,8 @@ def test_squad_commands_are_forgiving(text):
 def test_the_dispatcher_triages_redispatches_and_invalidates(app, wechat, wework, run_worker, fake_platform, db):
     cli = app.test_cli_runner()
     wechat.location(RESIDENT, 29.609943, 119.053925)
-    unclear = NUMBER.search(wechat.text(RESIDENT, "今天天气不错").text).group(0)
+    assert "您是要反映新问题吗" in wechat.text(RESIDENT, "今天天气不错").text  # words that describe no problem
+    unclear = NUMBER.search(wechat.text(RESIDENT, "是").text).group(0)  # the resident insists: the dispatcher looks
     assert the_case(db, unclear).triage_reason == "low_confidence"
     result = cli.invoke(args=["dispatch", unclear, "--category", "E0512"])  # triage: set the category, send
     assert result.exit_code == 0 and "dispatched" in result.output

@@ -49,7 +49,7 @@ def case(db, number: str) -> Case:  # noqa: ANN001
 def test_duplicates_one_card_both_hear_dissatisfaction_reopens(wechat, wework, fake_platform, run_worker, db):
     primary = NUMBER.search(report(wechat, FIRST)).group(0)
     reply = report(wechat, SECOND, lat=29.61030, lng=119.05410)  # ~40 m away, same problem
-    assert "该问题已有市民反映，正在处理" in reply and primary in reply
+    assert "已有市民反映明珠菜场的同类问题，正在处理" in reply and primary in reply
     duplicate = [n for n in NUMBER.findall(reply) if n != primary][0]
     assert (case(db, duplicate).state, case(db, duplicate).merged_into_id) == ("merged", case(db, primary).id)
     run_worker()
@@ -63,7 +63,7 @@ def test_duplicates_one_card_both_hear_dissatisfaction_reopens(wechat, wework, f
         assert images_to(fake_platform, openid) == 1  # the after-photo
 
     answer = wechat.text(SECOND, "没修好，还是老样子，今晚又在烤")
-    assert "已安排返工" in answer.text and primary in answer.text
+    assert "返工" in answer.text and primary in answer.text
     reopened = case(db, primary)
     assert (reopened.state, reopened.round, reopened.reopen_count) == ("dispatched", 2, 1)
     assert [e.action for e in reopened.events][-3:] == ["rate", "reopen", "dispatch"]
@@ -228,7 +228,7 @@ def test_saying_it_is_not_fixed_by_voice_reopens(wechat, wework, fake_platform, 
     run_worker()
     resolve(wework, fake_platform, number)
     voice = fake_platform.upload(b"#!AMR\n", "audio/amr")
-    assert "已安排返工" in wechat.voice(FIRST, voice, recognition="还是没修好啊。").text
+    assert "返工" in wechat.voice(FIRST, voice, recognition="还是没修好啊。").text
     assert case(db, number).reopen_count == 1
 
 

@@ -47,7 +47,7 @@ def test_sample_through_the_real_webhook_with_a_frozen_clock(client, clock):
     reply = SAMPLE_ENVELOPE.crypto.decrypt_message(response.get_data(as_text=True),
                                                    *_sig_ts_nonce(response.get_data(as_text=True)))
     assert "oyORnuP8q7ou2gfYjqLzSIWZf0rs" in reply  # the reply goes back to the sender, encrypted
-    assert "请发送问题位置" in reply  # "abcdteT" is taken as the start of a report
+    assert "您是要反映新问题吗" in reply  # "abcdteT" describes no problem: the resident is asked
 
 
 def _sig_ts_nonce(xml: str) -> tuple[str, str, str]:

@@ -36,7 +36,8 @@ def test_specialist_category_goes_to_its_department(wechat, db):
 
 def test_unclear_text_goes_to_triage(wechat, db):
     wechat.location(OPENID, 29.600564, 119.043399)
-    answer = wechat.text(OPENID, "今天天气不错")
+    assert "您是要反映新问题吗" in wechat.text(OPENID, "今天天气不错").text
+    answer = wechat.text(OPENID, "是")
     assert "已受理" in answer.text and "工作人员将尽快核实" in answer.text and "已识别为" not in answer.text
     case = only_case(db)
     assert (case.unit_code, case.triage_reason) == (None, "low_confidence")

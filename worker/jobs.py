@@ -41,9 +41,13 @@ def fetch_media(media_pk: int) -> str:
     with get_db().transaction() as session:
         channel = session.get_one(Media, media_pk).channel
     state = media.fetch_media(get_db().sessions, client_for(channel), deps.settings, deps.clock, media_pk)
-    if state == "stored" and channel == "wechat":
-        with get_db().transaction() as session:
+    if channel != "wechat":
+        return state
+    with get_db().transaction() as session:
+        if state == "stored":
             Intake(session, deps).locate_by_photo(media_pk, deps.now())
+        elif state == "failed":
+            media.tell_photo_failed(session, session.get_one(Media, media_pk))
     return state
 
 

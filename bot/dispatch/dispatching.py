@@ -37,11 +37,12 @@ class Dispatched:
 
 def dispatch(session: Session, deps: Deps, case: Case, actor: Actor, *, unit_code: str | None = None,
              category_code: str | None = None, note: str | None = None, rework: str | None = None,
-             rating: int | None = None) -> Dispatched:
+             rating: int | None = None, told: int | None = None) -> Dispatched:
     """Send ``case`` to ``unit_code`` (default: the routed unit), optionally correcting its category first.
 
     Also used after 退回 (redispatch) and after a dissatisfied rating (``rework``: the resident's words and
-    ``rating``, shown on the card); the followers are told which. Illegal states raise.
+    ``rating``, shown on the card); the followers are told which, except the resident ``told`` already
+    (by the reply to their rating). Illegal states raise.
     """
     if category_code is not None:
         if category_code not in deps.taxonomy:
@@ -65,7 +66,7 @@ def dispatch(session: Session, deps: Deps, case: Case, actor: Actor, *, unit_cod
     case.remind_at = deps.calendar.deadline(now, Limit(limit.amount * 0.75, limit.unit))
     case.reminded_at = case.overdue_at = None
     notify_unit(session, unit, "dispatch_card", case, rework=rework, rating=rating)
-    notify_followers(session, case, notice, unit=unit.name, deadline=case.deadline.isoformat())
+    notify_followers(session, case, notice, unit=unit.name, deadline=case.deadline.isoformat(), exclude=told)
     return Dispatched(case, unit)
 
 

@@ -1,4 +1,7 @@
-"""Duplicates: a new case of the same category near an open one (default 100 m, 48 h) is merged.
+"""Duplicates: a new case of the same problem near an open one (default 100 m, 48 h) is merged.
+
+The same problem: the same category, or one of its duplicate group in the taxonomy (垃圾桶满溢 and
+暴露垃圾 at one spot are one problem).
 
 The check is a bounding-box query on indexed columns (``ix_case_category_lat_lng``), then exact
 distances for the few candidates, so it stays fast with 100 000 open cases on PostgreSQL or SQLite.
@@ -26,15 +29,17 @@ from bot.models.enums import State
 METRES_PER_DEGREE = 111_320.0
 
 
-def find_primary(session: Session, case: Case, radius_m: float, window: timedelta) -> Case | None:
-    """The oldest open case of ``case``'s category within ``radius_m`` created within ``window``."""
-    if case.category_code is None or case.lat is None or case.lng is None:
+def find_primary(session: Session, case: Case, categories: frozenset[str], radius_m: float,
+                 window: timedelta) -> Case | None:
+    """The oldest open case of one of ``categories`` (``case``'s duplicate group) within ``radius_m`` created
+    within ``window``."""
+    if case.lat is None or case.lng is None:
         return None
     d_lat = radius_m / METRES_PER_DEGREE
     d_lng = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(case.lat)), 0.01))
     candidates = session.scalars(
         select(Case).where(
-            Case.category_code == case.category_code,
+            Case.category_code.in_(sorted(categories)),
             Case.lat.between(case.lat - d_lat, case.lat + d_lat),
             Case.lng.between(case.lng - d_lng, case.lng + d_lng),
             Case.state.in_(values(OPEN_STATES)),

@@ -55,11 +55,13 @@ def rate(session: Session, deps: Deps, resident: Resident, case: Case, value: in
     record_event(session, case, "rate", actor, at=now, note=f"{value}：{words}")
     if value < DISSATISFIED:
         return Rated(case, value, RatingOutcome.RATED)
-    return Rated(case, value, reopen(session, deps, case, actor, words, value))
+    return Rated(case, value, reopen(session, deps, case, actor, words, value, told=resident.id))
 
 
-def reopen(session: Session, deps: Deps, case: Case, actor: Actor, words: str, rating: int | None = None) -> RatingOutcome:
-    """返工: the next handling round, dispatched again to the same unit (or, the second time, to the dispatcher)."""
+def reopen(session: Session, deps: Deps, case: Case, actor: Actor, words: str, rating: int | None = None,
+           told: int | None = None) -> RatingOutcome:
+    """返工: the next handling round, dispatched again to the same unit (or, the second time, to the dispatcher).
+    ``told``: a resident already told in a reply, left out of the push."""
     transition(session, case, "reopen", actor, at=deps.now(), note=words)
     case.round += 1
     case.reopen_count += 1
@@ -67,7 +69,8 @@ def reopen(session: Session, deps: Deps, case: Case, actor: Actor, words: str, r
     if case.reopen_count > MAX_AUTOMATIC_REWORK:
         case.triage_reason = TriageReason.DISSATISFIED_AGAIN  # the dispatcher looks at it, not round and round
         return RatingOutcome.ESCALATED
-    dispatch(session, deps, case, actor, unit_code=case.unit_code, note=f"返工：{words}", rework=words, rating=rating)
+    dispatch(session, deps, case, actor, unit_code=case.unit_code, note=f"返工：{words}", rework=words, rating=rating,
+             told=told)
     return RatingOutcome.REOPENED
 
 

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from bot.core.after_commit import after_commit
 from bot.dispatch.actor import Actor
 from bot.dispatch.deps import Deps
-from bot.dispatch.duplicates import find_primary, merge
+from bot.dispatch.duplicates import find_primary
+from bot.dispatch.duplicates import merge as merge_into
 from bot.dispatch.numbers import next_case_number
 from bot.dispatch.queries import unit_name
 from bot.dispatch.routing import Routing, decide
@@ -49,18 +50,28 @@ class Opened:
     routing: Routing
     unit_name: str | None
     merged_into: Case | None = None
+    near: str | None = None  # the named place nearest to a point that came without a label
+    primary_near: str | None = None  # the same for the open case it joined
+
+    def merged_facts(self) -> dict[str, Any]:
+        """What the reporter is told when the case joined an open one: which, and where it is."""
+        primary = self.merged_into
+        assert primary is not None, "only for a merged case"
+        return {"primary": primary.number, "own": primary.reporter_id == self.case.reporter_id,
+                "address": primary.address, "near": self.primary_near}
 
     def facts(self) -> dict[str, Any]:
         """What the reporter is told about the new case (the category only when the classifier was sure)."""
         sure = self.routing.triage_reason != TriageReason.LOW_CONFIDENCE
         return {"category": self.classification.name if sure else None, "grid": self.geo.grid_name,
-                "unit": self.unit_name, "triage_reason": self.routing.triage_reason}
+                "unit": self.unit_name, "triage_reason": self.routing.triage_reason, "near": self.near}
 
 
-def open_case(session: Session, deps: Deps, report: Report, actor: Actor, media: list[Media] | None = None) -> Opened:
+def open_case(session: Session, deps: Deps, report: Report, actor: Actor, media: list[Media] | None = None,
+              *, merge: bool = True) -> Opened:
     """Open a case from ``report``: it is received, classified, geotagged and routed in the caller's
-    transaction, merged into an open duplicate if there is one, and otherwise dispatched after the commit
-    (unless the dispatcher must triage it)."""
+    transaction, merged into an open duplicate if there is one (and ``merge``), and otherwise dispatched
+    after the commit (unless the dispatcher must triage it)."""
     now, settings = deps.now(), deps.settings
     case = Case(number=next_case_number(session, now.astimezone(deps.calendar.zone).date()), state=None,
                 description=report.description, channel=report.channel,
@@ -71,20 +82,26 @@ def open_case(session: Session, deps: Deps, report: Report, actor: Actor, media:
     session.add(case)
     transition(session, case, "receive", actor, at=now)
     understanding = deps.understanding
+    area = understanding.area(session)
     classification = understanding.classify(case.description)
-    geo = locate_point(understanding.area(session), report.lat, report.lng, report.location_source)
+    geo = locate_point(area, report.lat, report.lng, report.location_source)
+    near = None if report.address else area.nearest_place(report.lat, report.lng, settings.near_place_m)
     routing = decide(deps.taxonomy, classification, geo, understanding.min_confidence)
     case.category_code, case.category_confidence = classification.code, classification.confidence
     case.grid_code, case.unit_code, case.triage_reason = geo.grid_code, routing.unit_code, routing.triage_reason
     session.flush()
     for item in media or []:
         item.case_id = case.id
-    primary = None
-    if routing.triage_reason != TriageReason.LOW_CONFIDENCE:
+    primary = primary_near = None
+    if merge and routing.triage_reason != TriageReason.LOW_CONFIDENCE:
         window = timedelta(hours=settings.duplicate_window_hours)
-        primary = find_primary(session, case, settings.duplicate_radius_m, window)
+        primary = find_primary(session, case, deps.taxonomy.same_problem(classification.code),
+                               settings.duplicate_radius_m, window)
         if primary is not None:
-            merge(session, case, primary, now)
+            merge_into(session, case, primary, now)
+            assert primary.lat is not None and primary.lng is not None, "a duplicate was found by its point"
+            primary_near = area.nearest_place(primary.lat, primary.lng, settings.near_place_m)
     if primary is None and not routing.needs_triage:
         after_commit(session, "dispatch_case", case.id)
-    return Opened(case, classification, geo, routing, unit_name(session, routing.unit_code), primary)
+    return Opened(case, classification, geo, routing, unit_name(session, routing.unit_code), primary,
+                  near.name if near else None, primary_near.name if primary_near else None)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.redis_values import reply_bytes
+from bot.geo.datum import distance_m
 from bot.models import Grid, Place
 
 VERSION_KEY = "citybot:area-version"
@@ -51,6 +52,9 @@ class AreaIndex:
             hit = PlaceHit(place.name, place.lat, place.lng)
             for name in (place.name, *place.aliases):
                 self.places.setdefault(name, hit)
+        unique = list(dict.fromkeys(self.places.values()))
+        self.place_points = unique
+        self.place_tree = STRtree([shapely.Point(p.lng, p.lat) for p in unique]) if unique else None
         names = sorted(self.places, key=len, reverse=True)  # longest match first: 明珠菜场门口 > 明珠
         self.pattern = re.compile("|".join(map(re.escape, names))) if names else None
 
@@ -63,6 +67,16 @@ class AreaIndex:
         point = shapely.Point(lng, lat)
         candidates = self.tree.query(point, predicate="intersects")
         return self.grids[int(min(candidates))] if len(candidates) else None
+
+    def nearest_place(self, lat: float, lng: float, max_m: float) -> PlaceHit | None:
+        """The named place nearest to the point, if one lies within ``max_m`` metres."""
+        if self.place_tree is None:
+            return None
+        index = self.place_tree.nearest(shapely.Point(lng, lat))
+        if index is None:
+            return None
+        place = self.place_points[int(index)]
+        return place if distance_m(lat, lng, place.lat, place.lng) <= max_m else None
 
     def place_in(self, text: str) -> PlaceHit | None:
         """The longest gazetteer name or alias mentioned in ``text``."""

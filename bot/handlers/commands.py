@@ -8,18 +8,17 @@ from dataclasses import dataclass
 from bot.core.text import normalise
 from bot.dispatch.numbers import CASE_NUMBER, PATTERN, is_case_number
 
-GREETINGS = frozenset(
-    {"你好", "您好", "在吗", "在么", "有人吗", "hi", "hello", "嗨", "喂", "哈喽",
-     "谢谢", "好的", "收到", "ok", "嗯", "?", "？"}
-)
+GREETINGS = frozenset({"你好", "您好", "在吗", "在么", "有人吗", "hi", "hello", "嗨", "喂", "哈喽", "?", "？"})
+THANKS = frozenset({"谢谢", "谢谢你", "谢谢您", "多谢", "感谢", "好的", "收到", "ok", "嗯", "好", "辛苦了"})
 HELP_WORDS = frozenset({"帮助", "help", "菜单", "怎么用", "使用说明", "说明"})
 PRIVACY = {"我的信息": "my_info", "删除我的信息": "delete_me", "确认删除": "confirm_delete"}
+NOT_SAME = frozenset({"不是同一问题", "不是同一个问题", "不是一个问题", "不是同一件事"})  # after a merge reply
 TRAILING = " 。.!！,，"
 
 
 @dataclass(frozen=True)
 class Command:
-    name: str  # query | cancel | help | my_info | delete_me | confirm_delete
+    name: str  # query | cancel | help | thanks | my_info | delete_me | confirm_delete | not_same
     number: str | None = None
 
 
@@ -29,6 +28,10 @@ def parse_command(text: str) -> Command | None:
     lowered = clean.lower()
     if lowered in HELP_WORDS or lowered in GREETINGS:
         return Command("help")
+    if lowered in THANKS:
+        return Command("thanks")
+    if clean in NOT_SAME:
+        return Command("not_same")
     if clean in PRIVACY:
         return Command(PRIVACY[clean])
     for word, name in (("查询", "query"), ("撤销", "cancel"), ("取消", "cancel")):
@@ -38,6 +41,16 @@ def parse_command(text: str) -> Command | None:
     if is_case_number(clean):  # a bare case number reads as a query
         return Command("query", clean)
     return None
+
+
+YES = frozenset({"是", "是的", "对", "对的", "确认", "提交", "要", "嗯是的"})
+NO = frozenset({"不是", "否", "不用", "不用了", "算了", "没有", "不要"})
+
+
+def parse_answer(text: str) -> bool | None:
+    """是 / 不是 (to "您是要反映新问题吗？"); None for anything else."""
+    clean = normalise(text).strip(TRAILING)
+    return True if clean in YES else False if clean in NO else None
 
 
 # Ratings: 1 满意, 2 基本满意, 3 不满意 — the digit (optionally with a case number) or the words.

@@ -7,12 +7,13 @@ from zoneinfo import ZoneInfo
 from bot import texts
 from bot.dispatch import feedback
 from bot.dispatch.errors import CaseNotFound, IllegalTransition
-from bot.dispatch.queries import own_case, recent_cases
+from bot.dispatch.queries import own_case, recent_cases, unit_name
 from bot.dispatch.withdrawal import withdraw
-from bot.handlers.commands import parse_command, parse_rating
+from bot.handlers.commands import parse_answer, parse_command, parse_rating
 from bot.handlers.context import ResidentContext as Context
 from bot.handlers.router import Reply, Router
 from bot.intake.reports import Point, Progress
+from bot.models import Case
 from bot.residents.privacy import anonymise, resident_info
 from bot.wechat.messages import WeChatMessage
 
@@ -30,19 +31,34 @@ def parse_point(lat: str, lng: str) -> tuple[float, float] | None:
 def progress_reply(progress: Progress, prefix: str = "") -> Reply:
     opened = progress.opened
     if opened is not None and opened.merged_into is not None:
-        merged = opened.merged_into
-        return Reply(texts.merged(opened.case.number, merged.number, merged.reporter_id == opened.case.reporter_id))
+        return Reply(merged_reply(opened.case.number, **opened.merged_facts()))
     if opened is not None:
-        return Reply(texts.case_opened(opened.case, **opened.facts()))
+        reply = texts.case_opened(opened.case, **opened.facts())
+        if progress.conflict is not None:
+            reply += "\n" + texts.PLACE_CONFLICT.format(place=progress.conflict.place, number=opened.case.number,
+                                                        km=f"{progress.conflict.distance_m / 1000:.1f}")
+        return Reply(reply)
     if progress.relocated and progress.case is not None:
-        return Reply(texts.RELOCATED.format(number=progress.case.number))
+        template = texts.RELOCATED_SEPARATED if progress.separated else texts.RELOCATED
+        return Reply(template.format(number=progress.case.number))
+    if progress.unsure:
+        return Reply((prefix if prefix != texts.DESCRIPTION_RECEIVED else "") + texts.ASK_IF_NEW_PROBLEM)
     if progress.attached and progress.case is not None:
         return Reply(texts.photo_attached(progress.case))
     return Reply(prefix + texts.missing(progress.missing))
 
 
+def merged_reply(number: str, primary: str, own: bool, address: str | None, near: str | None) -> str:
+    return texts.merged(number, primary, own, texts.place_of(address, near))
+
+
 def on_text(msg: WeChatMessage, ctx: Context) -> Reply:
     command = parse_command(msg.content)
+    answer = parse_answer(msg.content)
+    if answer is not None:
+        confirmed = ctx.intake().confirm(ctx.resident, answer, ctx.now)
+        if confirmed is not None:
+            return progress_reply(confirmed) if answer else Reply(texts.DROPPED)
     if command is None:
         rated = rating(ctx, msg.content)
         if rated is not None:
@@ -51,6 +67,10 @@ def on_text(msg: WeChatMessage, ctx: Context) -> Reply:
         return progress_reply(progress, prefix=texts.DESCRIPTION_RECEIVED)
     if command.name == "help":
         return Reply(texts.HELP)
+    if command.name == "thanks":
+        return Reply(texts.THANKS)
+    if command.name == "not_same":
+        return not_same(ctx)
     if command.name == "query":
         return query(ctx, command.number)
     if command.name in ("my_info", "delete_me", "confirm_delete"):
@@ -58,10 +78,6 @@ def on_text(msg: WeChatMessage, ctx: Context) -> Reply:
     return cancel(ctx, command.number)
 
 
-RATING_REPLIES = {
-    feedback.RatingOutcome.REOPENED: texts.REOPENED_REPLY,
-    feedback.RatingOutcome.ESCALATED: texts.ESCALATED_REPLY,
-}
 
 
 def rating(ctx: Context, text: str) -> Reply | None:
@@ -78,9 +94,21 @@ def rating(ctx: Context, text: str) -> Reply | None:
             return Reply(texts.CASE_NOT_FOUND.format(number=parsed.number))
         return Reply(texts.HELP) if parsed.words in ("1", "2", "3") else None
     rated = feedback.rate(ctx.session, ctx.deps, ctx.resident, case, parsed.value, parsed.words)
-    if rated.outcome in RATING_REPLIES:
-        return Reply(RATING_REPLIES[rated.outcome].format(number=case.number))
+    if rated.outcome is feedback.RatingOutcome.REOPENED:  # this reply tells them; the push goes to the others
+        return Reply(texts.REOPENED_REPLY.format(number=case.number, unit=unit_name(ctx.session, case.unit_code),
+                                                 deadline=texts.local_time(case.deadline, ctx.settings.timezone)
+                                                 if case.deadline else "—"))
+    if rated.outcome is feedback.RatingOutcome.ESCALATED:
+        return Reply(texts.ESCALATED_REPLY.format(number=case.number))
     return Reply(texts.RATED.format(label=texts.RATING_LABELS[rated.value]))
+
+
+def not_same(ctx: Context) -> Reply:
+    """The resident says their report merged into another is a different problem: it is handled on its own."""
+    case = ctx.intake().separate_last_merge(ctx.resident, ctx.now)
+    if case is None:
+        return Reply(texts.NOTHING_TO_SPLIT)
+    return Reply(texts.NOT_MERGED_ANY_MORE.format(number=case.number))
 
 
 def privacy(ctx: Context, name: str) -> Reply:
@@ -111,7 +139,15 @@ def query(ctx: Context, number: str | None) -> Reply:
     case = own_case(ctx.session, ctx.resident, number)
     if case is None:
         return Reply(texts.CASE_NOT_FOUND.format(number=number))
-    return Reply(texts.case_detail(case, ZoneInfo(ctx.settings.timezone)))
+    return Reply(texts.case_detail(case, ZoneInfo(ctx.settings.timezone), near_place(ctx, case)))
+
+
+def near_place(ctx: Context, case: Case) -> str | None:
+    """The named place nearest to a case that has no label (residents read it instead of coordinates)."""
+    if case.address or case.lat is None or case.lng is None:
+        return None
+    found = ctx.deps.understanding.area(ctx.session).nearest_place(case.lat, case.lng, ctx.settings.near_place_m)
+    return found.name if found else None
 
 
 def cancel(ctx: Context, number: str | None) -> Reply:

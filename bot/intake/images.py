@@ -19,6 +19,10 @@ GPS_IFD = 0x8825
 class ImageRejected(ValueError):
     """Broken, unsupported or too large: recorded as failed, never retried."""
 
+    def __init__(self, message: str, *, too_large: bool = False) -> None:
+        super().__init__(message)
+        self.too_large = too_large
+
 
 @dataclass(frozen=True)
 class StoredImage:
@@ -54,14 +58,14 @@ def store_image(data: bytes, media_dir: Path, max_pixels: int, thumb_size: int) 
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.width * image.height > max_pixels:  # checked on the header, before decoding
-                raise ImageRejected(f"image too large: {image.width}×{image.height}")
+                raise ImageRejected(f"image too large: {image.width}×{image.height}", too_large=True)
             gps = read_gps(image)
             image.load()
             upright = ImageOps.exif_transpose(image).convert("RGB")
     except ImageRejected:
         raise
     except Image.DecompressionBombError as exc:  # Pillow's own guard, past twice its default limit
-        raise ImageRejected(f"image too large: {exc}") from exc
+        raise ImageRejected(f"image too large: {exc}", too_large=True) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ImageRejected(f"unreadable image: {exc}") from exc
 

@@ -12,7 +12,8 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.intake.images import ImageRejected, store_blob, store_image
 from bot.jobs import JOBS
-from bot.models import Media
+from bot.models import Case, Media, Resident
+from bot.notifications.queue import notify_resident
 from bot.wechat.client import OfficialAccountClient, WeWorkClient
 from bot.wechat.errors import MediaTooLarge, WeChatAPIError
 
@@ -49,9 +50,11 @@ def fetch_media(sessions: sessionmaker[Session], client: OfficialAccountClient |
     except WeChatAPIError as exc:
         if exc.transient:
             raise
-        return _fail(sessions, pk, str(exc))
-    except (MediaTooLarge, ImageRejected) as exc:
-        return _fail(sessions, pk, str(exc))
+        return _fail(sessions, pk, "unavailable", exc)
+    except MediaTooLarge as exc:
+        return _fail(sessions, pk, "too_large", exc)
+    except ImageRejected as exc:
+        return _fail(sessions, pk, "too_large" if exc.too_large else "unreadable", exc)
 
     with sessions.begin() as session:
         media = session.get_one(Media, pk)
@@ -66,14 +69,31 @@ def fetch_media(sessions: sessionmaker[Session], client: OfficialAccountClient |
     return "stored"
 
 
-def _fail(sessions: sessionmaker[Session], pk: int, reason: str) -> str:
-    log.warning("media %s failed: %s", pk, reason)
+FAILURES = ("too_large", "unreadable", "unavailable")  # why a photo could not be used (the resident is told)
+
+
+def _fail(sessions: sessionmaker[Session], pk: int, kind: str, exc: Exception) -> str:
+    log.warning("media %s failed (%s): %s", pk, kind, exc)
     with sessions.begin() as session:
         media = session.get_one(Media, pk)
-        media.state, media.error = "failed", reason
+        media.state, media.error = "failed", f"{kind}: {exc}"
     return "failed"
+
+
+def failure_kind(media: Media) -> str:
+    """Why ``media`` failed, one of ``FAILURES``."""
+    kind = (media.error or "").split(":", 1)[0]
+    return kind if kind in FAILURES else "unavailable"
 
 
 def stale_pending(session: Session, cutoff: datetime) -> list[int]:
     """Media still pending since before ``cutoff``: their job was lost (Redis down) or is retrying."""
     return list(session.scalars(select(Media.id).where(Media.state == "pending", Media.created_at < cutoff)))
+
+
+def tell_photo_failed(session: Session, item: Media) -> None:
+    """A resident's photo that cannot be used: they are told why, so they can send another."""
+    resident = session.get(Resident, item.resident_id) if item.resident_id else None
+    if item.kind == "image" and resident is not None:
+        case = session.get(Case, item.case_id) if item.case_id else None
+        notify_resident(session, resident, "photo_failed", case, reason=failure_kind(item))

@@ -21,10 +21,13 @@ from sqlalchemy.orm import Session
 from bot.core.after_commit import after_commit
 from bot.dispatch.actor import Actor
 from bot.dispatch.deps import Deps
+from bot.dispatch.dispatching import route
+from bot.dispatch.duplicates import split
 from bot.dispatch.opening import Opened, Report, open_case
 from bot.dispatch.states import OPEN_STATES, record_event
-from bot.geo.datum import wgs84_to_gcj02
+from bot.geo.datum import distance_m, wgs84_to_gcj02
 from bot.models import Case, Draft, Media, Resident
+from bot.models.enums import State, TriageReason
 from bot.notifications.queue import notify_resident
 from bot.understanding.geotag import locate_text
 
@@ -38,6 +41,18 @@ class Point:
     datum: str = "gcj02"
 
 
+# Drafts still gathering messages: ``unsure`` asked "is this a new problem?"; ``confirmed`` got "是".
+GATHERING = ("open", "unsure", "confirmed")
+
+
+@dataclass(frozen=True)
+class PlaceConflict:
+    """The text names a place far from the location sent with it (the case was opened where it was sent)."""
+
+    place: str
+    distance_m: float
+
+
 @dataclass
 class Progress:
     """What a message did to the resident's report; the handler turns it into a reply."""
@@ -48,6 +63,9 @@ class Progress:
     attached: bool = False
     missing: list[str] = field(default_factory=list)  # "description" | "location"
     relocated: bool = False  # a location message refined the place a case had guessed from its text
+    separated: bool = False  # ... and so it is no longer a duplicate of the case it had joined
+    unsure: bool = False  # the words describe no problem (yet): the resident is asked
+    conflict: PlaceConflict | None = None
 
 
 class Intake:
@@ -62,23 +80,66 @@ class Intake:
 
     # -- inbound pieces -----------------------------------------------------------------------
     def add_text(self, resident: Resident, text: str, now: datetime) -> Progress:
+        """Words for the report. Words that describe no problem ("没修好" with nothing awaiting a rating,
+        "asdf") never become a case by themselves: a later, real description replaces them."""
         draft = self._open_draft(resident, now)
-        draft.description = f"{draft.description} {text}".strip() if draft.description else text
+        if draft.description and not self.is_noise(draft.description):
+            draft.description = f"{draft.description} {text}".strip()
+        else:
+            draft.description = text
+            if draft.state == "confirmed":
+                draft.state = "open"  # new words: ask again if they say nothing either
+        return self._advance(resident, draft, now)
+
+    def confirm(self, resident: Resident, yes: bool, now: datetime) -> Progress | None:
+        """The answer to "您是要反映新问题吗？": 是 submits the report as it is (the dispatcher will look at it),
+        不是 drops it. None when nothing was asked."""
+        draft = self._current_draft(resident, now)
+        if draft is None or draft.state != "unsure":
+            return None
+        if not yes:
+            draft.state = "expired"
+            return Progress(draft=draft)
+        draft.state, draft.updated_at = "confirmed", now
         return self._advance(resident, draft, now)
 
     def add_location(self, resident: Resident, point: Point, now: datetime) -> Progress:
-        """A location message. Right after a case located only by a place name in its text, it
-        refines that case's location instead of starting a new report."""
+        """A location message. Right after a case located only by a place name in its text, it refines that
+        case's location instead of starting a new report; a case merged by that guess is separated again
+        when the real place is not near the case it joined."""
         current = self._current_draft(resident, now)
         if current is not None and current.state == "promoted" and current.location_source == "text":
             case = self.session.get_one(Case, current.case_id, with_for_update=True)
-            if case.location_source == "text" and case.state in OPEN_STATES:
+            if case.location_source == "text" and (case.state in OPEN_STATES or case.state == State.MERGED):
                 self._relocate(case, point, now)
                 current.location_source, current.updated_at = point.source, now
-                return Progress(draft=current, case=case, relocated=True)
+                separated = case.state == State.MERGED and not self._still_duplicate(case)
+                if separated:
+                    self._separate(case, resident)
+                return Progress(draft=current, case=case, relocated=True, separated=separated)
         draft = self._open_draft(resident, now, current)
         self._set_location(draft, point)
         return self._advance(resident, draft, now)
+
+    def separate_last_merge(self, resident: Resident, now: datetime) -> Case | None:
+        """The resident says the open case their report joined is another problem: it is handled on its own."""
+        since = now - timedelta(hours=self.settings.duplicate_window_hours)
+        case = self.session.scalar(select(Case).where(
+            Case.reporter_id == resident.id, Case.state == State.MERGED.value, Case.created_at >= since)
+            .order_by(Case.id.desc()).limit(1).with_for_update())
+        if case is not None:
+            self._separate(case, resident)
+        return case
+
+    def is_noise(self, text: str) -> bool:
+        """Words that describe no city-management problem: no Chinese at all, or unsure and either very short
+        or out of scope (the classifier's Z categories)."""
+        hanzi = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+        if hanzi == 0:
+            return True
+        understanding = self.deps.understanding
+        found = understanding.classify(text)
+        return found.confidence < understanding.min_confidence and (found.code.startswith("Z") or hanzi < 6)
 
     def keep_media(self, resident: Resident, kind: str, media_id: str) -> Media:
         """Media that belongs to no report (a voice command): downloaded and kept all the same."""
@@ -89,15 +150,17 @@ class Intake:
         return media
 
     def add_media(self, resident: Resident, kind: str, media_id: str, now: datetime) -> Progress:
-        """A photo or voice note. Late photos join the case their draft became."""
+        """A photo or voice note. Late photos join the case their draft became while it is open; after a
+        withdrawal, a closing, a 不予立案 or a merge they start a new report."""
         media = self.keep_media(resident, kind, media_id)
         draft = self._current_draft(resident, now)
         if draft is not None and draft.state == "promoted" and kind == "image":
-            media.case_id = draft.case_id
-            draft.updated_at = now
-            case = self.session.get(Case, draft.case_id)
-            return Progress(draft=draft, case=case, attached=True)
-        draft = self._open_draft(resident, now)
+            case = self.session.get_one(Case, draft.case_id)
+            if case.state in OPEN_STATES:
+                media.case_id = case.id
+                draft.updated_at = now
+                return Progress(draft=draft, case=case, attached=True)
+        draft = self._open_draft(resident, now, draft)
         media.draft_id = draft.id
         return self._advance(resident, draft, now)
 
@@ -112,6 +175,18 @@ class Intake:
         record_event(self.session, case, "relocate", actor, at=now,
                      note=f"市民补充位置：{point.label or ''}（{point.lat:.5f}, {point.lng:.5f}）{moved}")
 
+    def _still_duplicate(self, case: Case) -> bool:
+        primary = case.merged_into
+        if primary is None or primary.lat is None or primary.lng is None or case.lat is None or case.lng is None:
+            return False
+        return distance_m(case.lat, case.lng, primary.lat, primary.lng) <= self.settings.duplicate_radius_m
+
+    def _separate(self, case: Case, resident: Resident) -> None:
+        """Split ``case`` from the one it joined and route it by its own place (dispatched after the commit)."""
+        split(self.session, self.deps, case, Actor.resident(resident))
+        case.unit_code = route(self.session, self.deps, case) if case.grid_code else None
+        case.triage_reason = None if case.unit_code else TriageReason.OUTSIDE
+
     def locate_by_photo(self, media_pk: int, now: datetime) -> Opened | None:
         """The worker read GPS from a photo: it locates the photo's draft if nothing better did. A case
         opened that way is told to its reporter by a push (there is no message to reply to)."""
@@ -120,15 +195,13 @@ class Intake:
             return None
         resident = self.session.get(Resident, media.resident_id, with_for_update=True)
         draft = self.session.get(Draft, media.draft_id, with_for_update=True)
-        if draft is None or resident is None or draft.state != "open" or draft.has_location:
+        if draft is None or resident is None or draft.state not in GATHERING or draft.has_location:
             return None
         self._set_location(draft, _photo_point(media))
         opened = self._advance(resident, draft, now).opened
         if opened is not None:
             if opened.merged_into is not None:
-                merged = opened.merged_into
-                notify_resident(self.session, resident, "merged", opened.case, primary=merged.number,
-                                own=merged.reporter_id == resident.id)
+                notify_resident(self.session, resident, "merged", opened.case, **opened.merged_facts())
             else:
                 notify_resident(self.session, resident, "opened", opened.case, **opened.facts())
         return opened
@@ -143,7 +216,7 @@ class Intake:
             select(Draft)
             .where(
                 Draft.resident_id == resident.id,
-                Draft.state.in_(("open", "promoted")),
+                Draft.state.in_((*GATHERING, "promoted")),
                 Draft.updated_at >= now - self.window,
             )
             .order_by(Draft.id.desc())
@@ -153,7 +226,7 @@ class Intake:
 
     def _open_draft(self, resident: Resident, now: datetime, current: Draft | None = None) -> Draft:
         draft = current or self._current_draft(resident, now)
-        if draft is None or draft.state != "open":
+        if draft is None or draft.state not in GATHERING:
             draft = Draft(resident_id=resident.id, created_at=now, description="")
             self.session.add(draft)
         draft.updated_at = now
@@ -176,8 +249,11 @@ class Intake:
             for name, present in (("description", bool(draft.description)), ("location", draft.has_location))
             if not present
         ]
-        if missing:
-            return Progress(draft=draft, missing=missing)
+        unsure = bool(draft.description) and draft.state != "confirmed" and self.is_noise(draft.description)
+        if unsure and not missing:
+            draft.state = "unsure"
+        if missing or unsure:
+            return Progress(draft=draft, missing=missing, unsure=unsure)
         return self._promote(resident, draft, now)
 
     def _remembered_location(self, resident: Resident, now: datetime) -> Point | None:
@@ -205,9 +281,24 @@ class Intake:
         assert draft.lat is not None and draft.lng is not None, "a draft is promoted once it has a location"
         report = Report(description=draft.description, lat=draft.lat, lng=draft.lng, datum=draft.datum or "gcj02",
                         location_source=draft.location_source or "message", address=draft.address, reporter=resident)
-        opened = open_case(self.session, self.deps, report, Actor.resident(resident), list(draft.media))
+        conflict = self._place_conflict(draft)
+        opened = open_case(self.session, self.deps, report, Actor.resident(resident), list(draft.media),
+                           merge=conflict is None)
         draft.state, draft.case_id = "promoted", opened.case.id
-        return Progress(draft=draft, case=opened.case, opened=opened)
+        return Progress(draft=draft, case=opened.case, opened=opened, conflict=conflict)
+
+    def _place_conflict(self, draft: Draft) -> PlaceConflict | None:
+        """A place named in the words far from the location that was sent: which one the resident means is
+        unclear, so the case is opened where it was sent and not merged into anything."""
+        if draft.location_source == "text" or draft.lat is None or draft.lng is None:
+            return None
+        named = self._named_place(draft.description)
+        if named is None:
+            return None
+        apart = distance_m(draft.lat, draft.lng, named.lat, named.lng)
+        if apart <= self.settings.place_conflict_m:
+            return None
+        return PlaceConflict(named.label or "", apart)
 
 
 def _photo_point(media: Media) -> Point:

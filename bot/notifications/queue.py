@@ -26,11 +26,13 @@ def notify_resident(session: Session, resident: Resident, kind: str, case: Case 
 
 
 def notify_followers(session: Session, case: Case, kind: str, *, after_photo: int | None = None,
-                     **params: Any) -> list[OutboundMessage]:
-    """Tell everyone following ``case`` (its reporter and merged duplicates' reporters); ``after_photo``
-    (a media id) follows the text as an image."""
+                     exclude: int | None = None, **params: Any) -> list[OutboundMessage]:
+    """Tell everyone following ``case`` (its reporter and merged duplicates' reporters) but the resident
+    ``exclude`` (one already told in a reply); ``after_photo`` (a media id) follows the text as an image."""
     rows = []
     for resident in followers(session, case):
+        if resident.id == exclude:
+            continue
         rows.append(notify_resident(session, resident, kind, case, **params))
         if after_photo is not None:
             rows.append(notify_resident(session, resident, "after_photo", case, media_pk=after_photo))

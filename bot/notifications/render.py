@@ -40,8 +40,11 @@ class Renderer:
         self.kinds: dict[str, Callable[[Case | None, dict[str, Any]], Payload]] = {
             "after_photo": lambda case, p: {"msgtype": "image", "media_pk": p["media_pk"]},
             "opened": self._opened,
-            "merged": lambda case, p: _text(texts.merged(_need(case).number, p["primary"], p["own"])),
+            "merged": lambda case, p: _text(texts.merged(_need(case).number, p["primary"], p["own"],
+                                                         texts.place_of(p.get("address"), p.get("near")))),
             "held_summary": self._held_summary,
+            "photo_failed": lambda case, p: _text(texts.PHOTO_FAILED[p["reason"]].format(
+                mb=f"{self.settings.max_media_bytes / 1024 / 1024:g}")),
             "dispatch_card": self._dispatch_card,
             "reminder_card": self._reminder_card,
             "overdue": self._overdue,
@@ -71,7 +74,7 @@ class Renderer:
     # -- residents ------------------------------------------------------------------------------
     def _opened(self, case: Case | None, params: dict[str, Any]) -> Payload:
         return _text(texts.case_opened(_need(case), params.get("category"), params.get("grid"), params.get("unit"),
-                                       params.get("triage_reason")))
+                                       params.get("triage_reason"), params.get("near")))
 
     def _held_summary(self, case: Case | None, params: dict[str, Any]) -> Payload:
         held = [self.session.get_one(OutboundMessage, pk) for pk in params["held"]]

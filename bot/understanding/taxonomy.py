@@ -26,6 +26,14 @@ class Category:
 class Taxonomy:
     categories: dict[str, Category]
     lexicon: dict[str, tuple[str, ...]]  # code -> colloquial words and phrases
+    duplicate_groups: tuple[frozenset[str], ...] = ()  # categories one problem may be reported as
+
+    def same_problem(self, code: str) -> frozenset[str]:
+        """The categories a report of ``code`` may duplicate: its duplicate group, or itself alone."""
+        for group in self.duplicate_groups:
+            if code in group:
+                return group
+        return frozenset({code})
 
     def __getitem__(self, code: str) -> Category:
         return self.categories[code]
@@ -50,8 +58,13 @@ def load_taxonomy(path: Path = DEFAULT_TAXONOMY, lexicon_path: Path | None = DEF
                                bool(item.get("photo_required", not item["code"].startswith("Z"))))
         for item in data["categories"]
     }
+    groups = tuple(frozenset(str(c) for c in codes) for codes in (data.get("duplicate_groups") or {}).values())
+    for group in groups:
+        unknown = group - categories.keys()
+        if unknown:
+            raise ValueError(f"duplicate_groups name unknown categories: {', '.join(sorted(unknown))}")
     lexicon: dict[str, tuple[str, ...]] = {}
     if lexicon_path is not None and Path(lexicon_path).exists():
         raw = yaml.safe_load(Path(lexicon_path).read_text(encoding="utf-8")) or {}
         lexicon = {code: tuple(str(w) for w in words or ()) for code, words in raw.items() if code in categories}
-    return Taxonomy(categories, lexicon)
+    return Taxonomy(categories, lexicon, groups)
