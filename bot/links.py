@@ -46,8 +46,9 @@ def render_case(session: Session, case: Case) -> str:
     settings = services.settings
     category = services.understanding.taxonomy.categories.get(case.category_code or "")
     stored = [m for m in case.media if m.kind == "image" and m.state == "stored"]
-    photos = [(media_link(settings.public_base_url, settings.secret_key, m.id),
-               media_link(settings.public_base_url, settings.secret_key, m.id, thumb=True)) for m in stored]
+    now = services.clock.time()
+    photos = [(media_link(settings.public_base_url, settings.secret_key, m.id, now),
+               media_link(settings.public_base_url, settings.secret_key, m.id, now, thumb=True)) for m in stored]
     return render_template_string(
         CASE_PAGE, case=case, category=category.name if category else None, grid=case.grid_code,
         deadline=texts.local_time(case.deadline, settings.timezone) if case.deadline else None,

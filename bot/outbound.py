@@ -58,7 +58,7 @@ class Delivery:
             if row is None or row.state != "queued":
                 return row.state if row else "missing"
             channel, target = row.channel, row.target
-            payload = Renderer(session, settings, self.taxonomy).render(row)
+            payload = Renderer(session, settings, self.taxonomy, self.clock).render(row)
             if channel == "wechat":
                 resident = session.scalar(select(Resident).where(Resident.openid == target))
                 if resident is None or not reachable(resident):

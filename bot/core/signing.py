@@ -7,21 +7,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 SALT = "citybot-links"
 
 
-def _signer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=SALT)
+def _signer(secret_key: str, now: float | None = None) -> URLSafeTimedSerializer:
+    """A serializer whose tokens are stamped ``now`` (the app's clock), not the machine's time."""
+    if now is None:
+        return URLSafeTimedSerializer(secret_key, salt=SALT)
+
+    class StampedNow(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(now)
+
+    return URLSafeTimedSerializer(secret_key, salt=SALT, signer=StampedNow)
 
 
-def case_link(base_url: str, secret_key: str, case_id: int) -> str:
-    return f"{base_url}/s/{_signer(secret_key).dumps({'c': case_id})}"
+def case_link(base_url: str, secret_key: str, case_id: int, now: float) -> str:
+    return f"{base_url}/s/{_signer(secret_key, now).dumps({'c': case_id})}"
 
 
-def media_link(base_url: str, secret_key: str, media_id: int, thumb: bool = False) -> str:
-    return f"{base_url}/m/{_signer(secret_key).dumps({'m': media_id, 't': int(thumb)})}"
+def media_link(base_url: str, secret_key: str, media_id: int, now: float, thumb: bool = False) -> str:
+    return f"{base_url}/m/{_signer(secret_key, now).dumps({'m': media_id, 't': int(thumb)})}"
 
 
 def read_token(token: str, secret_key: str, max_age: int, now: float) -> dict[str, Any] | None:

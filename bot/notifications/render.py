@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import texts
+from bot.clock import Clock
 from bot.config import Settings
 from bot.core.signing import case_link
 from bot.models import Case, Grid, OutboundMessage
@@ -33,10 +34,11 @@ SENTENCES: dict[str, str] = {
 
 
 class Renderer:
-    def __init__(self, session: Session, settings: Settings, taxonomy: Taxonomy) -> None:
+    def __init__(self, session: Session, settings: Settings, taxonomy: Taxonomy, clock: Clock) -> None:
         self.session = session
         self.settings = settings
         self.taxonomy = taxonomy
+        self.clock = clock
         self.kinds: dict[str, Callable[[Case | None, dict[str, Any]], Payload]] = {
             "after_photo": lambda case, p: {"msgtype": "image", "media_pk": p["media_pk"]},
             "opened": self._opened,
@@ -107,7 +109,7 @@ class Renderer:
         return " ".join(x for x in (case.address, grid.name if grid else None) if x) or f"{case.lat:.5f},{case.lng:.5f}"
 
     def _link(self, case: Case) -> str:
-        return case_link(self.settings.public_base_url, self.settings.secret_key, case.id)
+        return case_link(self.settings.public_base_url, self.settings.secret_key, case.id, self.clock.time())
 
 
 def _text(content: str) -> Payload:
