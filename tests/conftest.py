@@ -208,6 +208,15 @@ def wechat(client, clock) -> WeChatServer:  # noqa: ANN001
 
 
 @pytest.fixture
+def offline_wechat(app, settings: Settings, classifier: Classifier) -> WeChatServer:  # noqa: ANN001
+    """``/wechat`` of a second web process whose Redis is unreachable (same database as ``app``)."""
+    offline = create_app(settings.replace(redis_url="redis://127.0.0.1:1/0"))
+    offline.testing = True
+    offline.extensions["citybot.services"].understanding.preload(classifier)
+    return WeChatServer(offline.test_client(), TOKEN, AES_KEY, APPID, offline.extensions["citybot.services"].clock)
+
+
+@pytest.fixture
 def wework(client, clock) -> WeWorkServer:  # noqa: ANN001
     return WeWorkServer(client, WEWORK_TOKEN, WEWORK_AES_KEY, CORP_ID, AGENT_ID, clock)
 
