@@ -33,7 +33,6 @@ def receive(channel: str, envelope: Envelope, handle: Callable[..., tuple]) -> R
     outcome = inbox.process(
         get_db().session, channel, msg, opened.xml, services.clock.now(),
         lambda session, m, now: handle(services, session, m, now),
-        raise_errors=current_app.testing,
     )
     for job in outcome.jobs:
         enqueue(get_queues(), job.name, *job.args)
