@@ -32,14 +32,18 @@ OPENID, NEIGHBOUR = "oResidentRules0000000000001", "oResidentRules0000000000002"
 METRES_PER_DEGREE_OF_LATITUDE = 111_195  # on WeChat's sphere (radius 6 371 km)
 
 
-def accepted_push(fake_platform, number: str) -> list[str]:  # noqa: ANN001
-    """The resident's push saying the squad accepted ``number``, if it reached the phone."""
-    return [text for text in pushes(fake_platform, OPENID) if number in text and "已签收" in text]
-
-
 def held_rows(db) -> list[OutboundMessage]:  # noqa: ANN001
     db.expire_all()
     return list(db.scalars(select(OutboundMessage).where(OutboundMessage.state == "window_closed")))
+
+
+def squad_accepts(wework, run_worker, fake_platform, db, number: str) -> bool:  # noqa: ANN001
+    """签收 by the squad: whether the resident's push about it reached the phone (else it is held)."""
+    wework.text(MEMBER, f"签收 {number}")
+    run_worker()
+    delivered = any(number in text and "已签收" in text for text in pushes(fake_platform, OPENID))
+    assert len(held_rows(db)) == (0 if delivered else 1)
+    return delivered
 
 
 # -- WeChat's 48-hour customer-service window -----------------------------------------------------
@@ -53,36 +57,23 @@ def test_pushes_reach_the_resident_for_48_hours_after_their_last_message(
     number = report_case(wechat, OPENID)
     run_worker()
     freeze(clock, reported + since_last_message)
-    wework.text(MEMBER, f"签收 {number}")
-    run_worker()
-    assert bool(accepted_push(fake_platform, number)) is delivered
-    assert len(held_rows(db)) == (0 if delivered else 1)
+    assert squad_accepts(wework, run_worker, fake_platform, db, number) is delivered
 
 
-def test_a_location_event_does_not_reopen_the_48_hour_window(wechat, wework, run_worker, fake_platform, db, clock):
-    """Outside side: WeChat's periodic position report is not the resident writing to us."""
+@pytest.mark.parametrize(("sent_49_hours_later", "delivered"), [("LOCATION event", False), ("text", True)],
+                         ids=["a LOCATION event: the window stays closed", "a text: it opens"])
+def test_a_location_event_does_not_reopen_the_48_hour_window(wechat, wework, run_worker, fake_platform, db, clock,
+                                                             sent_49_hours_later, delivered):
+    """WeChat's periodic position report is not the resident writing to us."""
     freeze_now(clock)
     number = report_case(wechat, OPENID)
     run_worker()
     advance(clock, hours=49)
-    assert wechat.event(OPENID, "LOCATION", Latitude="29.6012", Longitude="119.0423", Precision="30").text == ""
-    wework.text(MEMBER, f"签收 {number}")
-    run_worker()
-    assert accepted_push(fake_platform, number) == []
-    assert len(held_rows(db)) == 1
-
-
-def test_a_text_reopens_the_48_hour_window(wechat, wework, run_worker, fake_platform, db, clock):
-    """Inside side: the same moment as above, but the resident writes."""
-    freeze_now(clock)
-    number = report_case(wechat, OPENID)
-    run_worker()
-    advance(clock, hours=49)
-    wechat.text(OPENID, "查询")
-    wework.text(MEMBER, f"签收 {number}")
-    run_worker()
-    assert len(accepted_push(fake_platform, number)) == 1
-    assert held_rows(db) == []
+    if sent_49_hours_later == "text":
+        wechat.text(OPENID, "查询")
+    else:
+        assert wechat.event(OPENID, "LOCATION", Latitude="29.6012", Longitude="119.0423", Precision="30").text == ""
+    assert squad_accepts(wework, run_worker, fake_platform, db, number) is delivered
 
 
 def test_the_fifth_push_in_a_window_goes_out_and_the_sixth_waits(app, wechat, wework, run_worker, fake_platform, db,
