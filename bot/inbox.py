@@ -58,8 +58,7 @@ def record(session: Session, channel: str, msg: WeChatMessage, xml: str, now: da
     return row
 
 
-def process(session: Session, channel: str, msg: WeChatMessage, xml: str, now: datetime, handle: Handle,
-            *, raise_errors: bool = False) -> Outcome:
+def process(session: Session, channel: str, msg: WeChatMessage, xml: str, now: datetime, handle: Handle) -> Outcome:
     """Record, dedupe and handle one message of ``channel``."""
     row = record(session, channel, msg, xml, now)
     if row is None:
@@ -77,7 +76,5 @@ def process(session: Session, channel: str, msg: WeChatMessage, xml: str, now: d
         log.exception("handler failed for %s", msg.dedupe_key)
         row.state, row.error = "failed", f"{type(exc).__name__}: {exc}"
         session.commit()
-        if raise_errors:
-            raise
         return Outcome(None, failed=True)
     return Outcome(row.reply_text)

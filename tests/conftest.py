@@ -12,7 +12,7 @@ import psycopg
 import pytest
 import redis
 import requests
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from werkzeug.serving import make_server
 
 from bot import create_app
@@ -22,7 +22,7 @@ from bot.embedded_redis import ensure_embedded_redis
 from bot.extensions import get_redis
 from bot.geo.area_file import read_area_file
 from bot.geo.loading import load_area
-from bot.models import Base
+from bot.models import Base, InboundMessage
 from bot.schema import upgrade
 from bot.understanding.classify import Classifier
 from bot.understanding.taxonomy import load_taxonomy
@@ -60,6 +60,10 @@ def _redis_reachable() -> bool:
 
 HAVE_POSTGRES = _postgres_reachable()
 HAVE_REDIS = _redis_reachable()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "handler_failure: the test makes a handler fail on purpose")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -160,7 +164,13 @@ def classifier() -> Classifier:
 
 
 @pytest.fixture
-def app(settings: Settings, fake_platform: FakePlatform, classifier: Classifier):  # noqa: ANN201
+def app(settings: Settings, fake_platform: FakePlatform, classifier: Classifier, request: pytest.FixtureRequest):  # noqa: ANN201
+    """The app on a clean database and Redis, with the demo town loaded.
+
+    A handler that fails answers the resident politely (the production path), so the failure is
+    caught here instead: a test fails if any inbound message was left ``failed``, unless it is
+    marked ``handler_failure``.
+    """
     app = create_app(settings)
     app.testing = True
     app.extensions["citybot.services"].understanding.preload(classifier)
@@ -180,7 +190,12 @@ def app(settings: Settings, fake_platform: FakePlatform, classifier: Classifier)
             load_directory(session, DEMO_DIRECTORY)  # its squads' and departments' staff
     fake_platform.reset()
     yield app
+    with engine.connect() as connection:
+        failed = connection.execute(select(InboundMessage.dedupe_key, InboundMessage.error)
+                                    .where(InboundMessage.state == "failed")).all()
     engine.dispose()
+    if failed and request.node.get_closest_marker("handler_failure") is None:
+        pytest.fail(f"a handler failed: {failed}")
 
 
 @pytest.fixture
@@ -205,6 +220,15 @@ def clock(app):  # noqa: ANN001, ANN201
 @pytest.fixture
 def wechat(client, clock) -> WeChatServer:  # noqa: ANN001
     return WeChatServer(client, TOKEN, AES_KEY, APPID, clock)
+
+
+@pytest.fixture
+def offline_wechat(app, settings: Settings, classifier: Classifier) -> WeChatServer:  # noqa: ANN001
+    """``/wechat`` of a second web process whose Redis is unreachable (same database as ``app``)."""
+    offline = create_app(settings.replace(redis_url="redis://127.0.0.1:1/0"))
+    offline.testing = True
+    offline.extensions["citybot.services"].understanding.preload(classifier)
+    return WeChatServer(offline.test_client(), TOKEN, AES_KEY, APPID, offline.extensions["citybot.services"].clock)
 
 
 @pytest.fixture

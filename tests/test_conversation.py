@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -11,15 +10,9 @@ from sqlalchemy import func, select
 
 from bot.models import Case, CaseEvent, InboundMessage, Media
 from tests.images import street_photo
+from tests.support import case_number, the_case
 
 OPENID = "oResident0000000000000000001"
-NUMBER = re.compile(r"\d{8}-\d{4}")
-
-
-def case_number(text: str) -> str:
-    match = NUMBER.search(text)
-    assert match, f"no case number in reply: {text!r}"
-    return match.group(0)
 
 
 def test_follow_gets_a_welcome_that_explains_reporting(wechat):
@@ -49,7 +42,7 @@ def test_photo_location_text_makes_a_case_and_the_worker_stores_the_photo(
     if encrypted:
         assert third.response.get_data(as_text=True).count("<Encrypt>") == 1  # answered in AES mode
 
-    case = db.scalar(select(Case).where(Case.number == number))
+    case = the_case(db, number)
     assert case.state == "received" and case.description == "南山大街有人占道烧烤"
     assert (case.lat, case.lng, case.datum, case.location_source) == (29.605, 119.042, "gcj02", "message")
     assert case.address == "千岛湖广场"
@@ -100,7 +93,7 @@ def test_location_event_is_used_when_no_location_is_sent(wechat, db, clock):
     assert wechat.event(OPENID, "LOCATION", Latitude="29.6012", Longitude="119.0423", Precision="30").text == ""
     answer = wechat.text(OPENID, "路灯不亮好几天了")
     number = case_number(answer.text)
-    case = db.scalar(select(Case).where(Case.number == number))
+    case = the_case(db, number)
     assert (case.lat, case.lng, case.location_source) == (29.6012, 119.0423, "event")
 
 
@@ -115,7 +108,7 @@ def test_photo_after_the_case_attaches_to_it(wechat, fake_platform, db):
     number = case_number(wechat.text(OPENID, "人行道上堆满了建筑垃圾").text)
     answer = wechat.image(OPENID, fake_platform.upload(street_photo()))
     assert number in answer.text and "补充" in answer.text
-    case = db.scalar(select(Case).where(Case.number == number))
+    case = the_case(db, number)
     assert len(case.media) == 1
 
 
@@ -123,7 +116,7 @@ def test_voice_recognition_is_the_description_and_the_voice_is_kept(wechat, fake
     wechat.location(OPENID, 29.60, 119.04)
     voice = fake_platform.upload(b"#!AMR\n" + b"\x00" * 200, "audio/amr")
     number = case_number(wechat.voice(OPENID, voice, recognition="这里有人乱摆摊。").text)
-    case = db.scalar(select(Case).where(Case.number == number))
+    case = the_case(db, number)
     assert case.description == "这里有人乱摆摊"
     run_worker()
     db.expire_all()
@@ -152,7 +145,7 @@ def test_cancel_before_dispatch(wechat, db):
     wechat.location(OPENID, 29.60, 119.04)
     number = case_number(wechat.text(OPENID, "路边有辆车停了半年没动").text)
     assert "已撤销" in wechat.text(OPENID, f"撤销 {number}").text
-    case = db.scalar(select(Case).where(Case.number == number))
+    case = the_case(db, number)
     assert case.state == "cancelled"
     assert [e.action for e in case.events] == ["receive", "cancel"]
     assert "无法撤销" in wechat.text(OPENID, f"撤销 {number}").text  # cancelled cannot be cancelled again

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,37 +9,32 @@ from sqlalchemy import func, select, update
 
 from bot.dispatch.queries import supervision_list
 from bot.models import Case, ExtensionRequest, Media, OutboundMessage, Staff
-from tests.images import street_photo
+from tests.support import (
+    BARBECUE,
+    LEADER,
+    MEMBER,
+    case_number,
+    pushes,
+    report_case,
+    send_after_photo,
+    squad_messages,
+    the_case,
+    tick_now,
+)
 
 RESIDENT = "oResidentDispatch00000000001"
-MEMBER, LEADER, OTHER_SQUAD = "wujingjing", "yuzhiqiang", "fangxiaoyu"  # SQ02 member and leader; an SQ01 member
-NUMBER = re.compile(r"\d{8}-\d{4}")
+OTHER_SQUAD = "fangxiaoyu"  # a member of 城区一中队 (SQ01)
 
 
-def report(wechat, text: str = "明珠菜场门口天天晚上有人在路边烤串，烟很大") -> str:  # noqa: ANN001
-    wechat.location(RESIDENT, 29.609943, 119.053925, label="明珠菜场")
-    return NUMBER.search(wechat.text(RESIDENT, text).text).group(0)
-
-
-def cards(fake_platform) -> list[dict]:  # noqa: ANN001
-    return [c["body"] for c in fake_platform.calls("/cgi-bin/message/send")]
-
-
-def pushes(fake_platform) -> list[str]:  # noqa: ANN001
-    calls = fake_platform.calls("/cgi-bin/message/custom/send")
-    return [c["body"]["text"]["content"] for c in calls if c["body"]["msgtype"] == "text"]
-
-
-def the_case(db, number: str) -> Case:  # noqa: ANN001
-    db.expire_all()
-    return db.scalar(select(Case).where(Case.number == number))
+def report(wechat, text: str = BARBECUE) -> str:  # noqa: ANN001
+    return report_case(wechat, RESIDENT, text)
 
 
 def test_report_to_resolution_end_to_end(wechat, wework, fake_platform, run_worker, db, client):
     number = report(wechat)
     run_worker()  # the dispatch job
 
-    [card] = cards(fake_platform)
+    [card] = squad_messages(fake_platform)
     assert card["toparty"] == "3" and card["agentid"] == 1000002 and card["msgtype"] == "textcard"
     assert number in card["textcard"]["title"] and "露天烧烤" in card["textcard"]["title"]
     assert "明珠菜场" in card["textcard"]["description"] and "处置时限" in card["textcard"]["description"]
@@ -53,8 +47,7 @@ def test_report_to_resolution_end_to_end(wechat, wework, fake_platform, run_work
     assert case.state == "dispatched" and case.deadline is not None and case.remind_at < case.deadline
 
     assert "已签收" in wework.text(MEMBER, f"签收 {number}").text
-    photo = fake_platform.upload(street_photo(gps=None), "image/jpeg")
-    assert "照片已收到" in wework.image(MEMBER, photo).text
+    assert "照片已收到" in send_after_photo(wework, fake_platform).text
     answer = wework.text(MEMBER, f"办结　{number}　摊位已取缔，现场已清理")  # full-width spaces
     assert "已办结" in answer.text and "照片 1 张" in answer.text and "按期" in answer.text
     run_worker()  # downloads the after-photo through WeChat Work, delivers the pushes
@@ -79,7 +72,7 @@ def test_departments_get_their_own_categories(wechat, fake_platform, run_worker)
     wechat.location(RESIDENT, 29.600564, 119.043399)
     wechat.text(RESIDENT, "垃圾桶满了，垃圾溢出来一地")
     run_worker()
-    [card] = cards(fake_platform)
+    [card] = squad_messages(fake_platform)
     assert card["toparty"] == "9"  # 环卫处
 
 
@@ -150,26 +143,24 @@ def test_reminder_at_75_percent_then_overdue_supervision(app, wechat, run_worker
     number = report(wechat)
     run_worker()
     case = the_case(db, number)
-    from worker.main import tick
 
     clock.freeze(case.remind_at.timestamp() + 1)
-    tick(app)
+    tick_now(app)
     run_worker()
-    reminder = cards(fake_platform)[-1]
+    reminder = squad_messages(fake_platform)[-1]
     assert "即将超期" in reminder["textcard"]["title"] and reminder["toparty"] == "3"
 
     clock.freeze(case.deadline.timestamp() + 1)
-    app.extensions["citybot.redis"].connection.delete("citybot:periodic:escalate")
-    tick(app)
+    tick_now(app)
     run_worker()
-    notice = cards(fake_platform)[-1]
+    notice = squad_messages(fake_platform)[-1]
     assert notice["touser"] == LEADER and "超期督办" in notice["text"]["content"]
     case = the_case(db, number)
     assert case.overdue_at is not None and [e.action for e in case.events][-2:] == ["remind", "overdue"]
     assert [c.number for c in supervision_list(db)] == [number]
-    tick(app)  # idempotent: nothing is sent twice
+    tick_now(app)  # idempotent: nothing is sent twice
     run_worker()
-    assert len(cards(fake_platform)) == 3
+    assert len(squad_messages(fake_platform)) == 3
 
 
 def test_transient_send_errors_retry_permanent_ones_fail_at_once(wechat, run_worker, fake_platform, db):
@@ -187,24 +178,14 @@ def test_transient_send_errors_retry_permanent_ones_fail_at_once(wechat, run_wor
     assert (failed.state, failed.attempts, failed.last_errcode) == ("failed", 1, 40003)
 
 
-def test_dispatch_is_not_lost_when_redis_was_down(settings, fake_platform, app, run_worker, db):
-    from bot import create_app
-    from tests.conftest import AES_KEY, APPID, TOKEN
-    from tests.wechat_phone import WeChatServer
-
-    offline = create_app(settings.replace(redis_url="redis://127.0.0.1:1/0"))
-    offline.extensions["citybot.services"].understanding.preload(
-        app.extensions["citybot.services"].understanding.classifier)
-    phone = WeChatServer(offline.test_client(), TOKEN, AES_KEY, APPID, offline.extensions["citybot.services"].clock)
-    number = report(phone)
+def test_dispatch_is_not_lost_when_redis_was_down(offline_wechat, fake_platform, app, run_worker, db):
+    number = report(offline_wechat)
     db.execute(update(Case).values(created_at=datetime.now(UTC) - timedelta(minutes=5)))
     db.commit()
-    from worker.main import tick
-
-    tick(app)
+    tick_now(app)
     run_worker()
     assert the_case(db, number).state == "dispatched"
-    assert len(cards(fake_platform)) == 1
+    assert len(squad_messages(fake_platform)) == 1
 
 
 def test_wework_callback_verification_and_bad_input(client, wework, clock, db):
@@ -254,7 +235,7 @@ def test_the_dispatcher_triages_redispatches_and_invalidates(app, wechat, wework
     cli = app.test_cli_runner()
     wechat.location(RESIDENT, 29.609943, 119.053925)
     assert "您是要反映新问题吗" in wechat.text(RESIDENT, "今天天气不错").text  # words that describe no problem
-    unclear = NUMBER.search(wechat.text(RESIDENT, "是").text).group(0)  # the resident insists: the dispatcher looks
+    unclear = case_number(wechat.text(RESIDENT, "是").text)  # the resident insists: the dispatcher looks
     assert the_case(db, unclear).triage_reason == "low_confidence"
     result = cli.invoke(args=["dispatch", unclear, "--category", "E0512"])  # triage: set the category, send
     assert result.exit_code == 0 and "dispatched" in result.output
@@ -266,7 +247,7 @@ def test_the_dispatcher_triages_redispatches_and_invalidates(app, wechat, wework
     result = cli.invoke(args=["dispatch", number, "--unit", "SQ01"])  # reassigned after 退回
     assert result.exit_code == 0 and the_case(db, number).unit_code == "SQ01"
     run_worker()
-    assert cards(fake_platform)[-1]["toparty"] == "2"
+    assert squad_messages(fake_platform)[-1]["toparty"] == "2"
     assert any("已重新派遣至城区一中队" in t for t in pushes(fake_platform))
 
     spam = report(wechat, "明珠菜场门口有人打架")
@@ -281,8 +262,6 @@ def test_cli_overdue_lists_supervised_cases(app, wechat, run_worker, db, clock):
     number = report(wechat)
     run_worker()
     clock.freeze(the_case(db, number).deadline.timestamp() + 60)
-    from worker.main import tick
-
-    tick(app)
+    tick_now(app)
     run_worker()
     assert number in app.test_cli_runner().invoke(args=["overdue"]).output

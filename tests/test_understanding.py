@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import func, select
 
 from bot.geo.datum import gcj02_to_wgs84
 from bot.models import Case, OutboundMessage
 from tests.images import street_photo
+from tests.support import case_number, pushes, the_case
 
 OPENID = "oResident0000000000000000002"
-NUMBER = re.compile(r"\d{8}-\d{4}")
 
 
 def only_case(db) -> Case:  # noqa: ANN001
@@ -79,12 +77,11 @@ def test_photo_gps_locates_the_report_and_the_resident_gets_the_number(wechat, f
 def test_a_location_message_beats_photo_gps(wechat, fake_platform, run_worker, db):
     wechat.image(OPENID, fake_platform.upload(street_photo(gps=gcj02_to_wgs84(29.609943, 119.053925))))
     wechat.location(OPENID, 29.600564, 119.043399, label="秀水广场")
-    number = NUMBER.search(wechat.text(OPENID, "井盖丢了").text).group(0)
+    number = case_number(wechat.text(OPENID, "井盖丢了").text)
     run_worker()
-    case = db.scalar(select(Case).where(Case.number == number))
+    case = the_case(db, number)
     assert (case.location_source, case.address) == ("message", "秀水广场")
-    pushes = [c["body"]["text"]["content"] for c in fake_platform.calls("/cgi-bin/message/custom/send")]
-    assert not any("根据照片定位" in p for p in pushes)
+    assert not any("根据照片定位" in p for p in pushes(fake_platform))
 
 
 def test_a_location_after_a_place_named_case_refines_it(wechat, run_worker, db):

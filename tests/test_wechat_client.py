@@ -19,6 +19,7 @@ from bot.wechat.client import MediaFile, OfficialAccountClient, WeWorkClient
 from bot.wechat.errors import WeChatAPIError
 from tests.conftest import AGENT_ID
 from tests.images import street_photo
+from tests.support import tick_now
 
 OPENID = "oResident0000000000000000001"
 
@@ -141,21 +142,13 @@ def test_transient_download_errors_are_retried_by_rq(wechat, fake_platform, run_
     assert media.state == "pending" and media.attempts == 1  # waiting for RQ's scheduled retry
 
 
-def test_media_queued_while_redis_was_down_is_swept_up(settings, wechat, fake_platform, app, run_worker, db):
-    dead_redis = create_app(settings.replace(redis_url="redis://127.0.0.1:1/0"))
-    dead_redis.testing = True
-    from tests.wechat_phone import WeChatServer
-
-    phone = WeChatServer(dead_redis.test_client(), wechat.token, "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-                         "wx2c2769f8efd9abc2", dead_redis.extensions["citybot.services"].clock)
-    answer = phone.image(OPENID, fake_platform.upload(street_photo()))
+def test_media_queued_while_redis_was_down_is_swept_up(offline_wechat, fake_platform, app, run_worker, db):
+    answer = offline_wechat.image(OPENID, fake_platform.upload(street_photo()))
     assert "照片已收到" in answer.text  # the resident is answered although Redis is down
     db.execute(update(Media).values(created_at=datetime.now(UTC) - timedelta(minutes=5)))
     db.commit()
 
-    from worker.main import tick
-
-    tick(app)  # the periodic scheduler enqueues the sweep
+    tick_now(app)  # the periodic scheduler enqueues the sweep
     run_worker()
     db.expire_all()
     assert db.scalar(select(Media)).state == "stored"

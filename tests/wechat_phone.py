@@ -81,8 +81,8 @@ class WeWorkServer:
         self.token, self.corp_id, self.agent_id = token, corp_id, agent_id
         self.clock = clock
 
-    def post_xml(self, xml: str, *, msg_signature: str | None = None) -> Answer:
-        args, body = self.sender.seal(xml, str(int(self.clock.time())), msg_signature=msg_signature)
+    def post_xml(self, xml: str, *, msg_signature: str | None = None, timestamp: str | None = None) -> Answer:
+        args, body = self.sender.seal(xml, timestamp or str(int(self.clock.time())), msg_signature=msg_signature)
         response = self.client.post("/wework", query_string=args, data=body, content_type="text/xml")
         fields = self.sender.open(response.get_data(as_text=True)) if response.status_code == 200 else {}
         return Answer(response, fields)

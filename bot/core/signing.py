@@ -17,9 +17,11 @@ def _signer(secret_key: str, now: float | None = None) -> URLSafeTimedSerializer
     if now is None:
         return URLSafeTimedSerializer(secret_key, salt=SALT)
 
+    stamp = int(now)
+
     class StampedNow(TimestampSigner):
         def get_timestamp(self) -> int:
-            return int(now)
+            return stamp
 
     return URLSafeTimedSerializer(secret_key, salt=SALT, signer=StampedNow)
 

@@ -32,7 +32,6 @@ def receive(channel: str, envelope: Envelope, handle: Callable[..., Reply | None
     outcome = inbox.process(
         get_db().session, channel, msg, opened.xml, services.clock.now(),
         lambda session, m, now: handle(services, session, m, now),
-        raise_errors=current_app.testing,
     )
     text = texts.SYSTEM_BUSY if outcome.failed else outcome.reply_text
     if text is None:

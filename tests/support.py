@@ -1,0 +1,145 @@
+"""What the tests share: a resident's report and a squad's steps through the real webhooks, what the
+fake WeChat platform received, moving the app's clock, and small factories for rows.
+
+The ``wechat``, ``wework``, ``fake_platform``, ``clock`` and ``db`` arguments are the fixtures of
+``tests/conftest.py``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.extensions import get_redis
+from bot.models import Case, Resident
+from tests.images import street_photo
+from tests.wechat_phone import Answer, WeChatServer, WeWorkServer
+from worker.main import PERIODIC, tick
+
+NUMBER = re.compile(r"\d{8}-\d{4}")
+ZONE = ZoneInfo("Asia/Shanghai")
+
+# The demo town (demo/area.geojson, demo/directory.yaml).
+MARKET = (29.609943, 119.053925)  # 明珠菜场: a grid of 城区二中队 (SQ02, WeChat Work department 3)
+BARBECUE = "明珠菜场门口有人在路边烤串，烟很大"  # 露天烧烤 (E0510): 2 working hours, photo required to resolve
+MEMBER, LEADER = "wujingjing", "yuzhiqiang"  # a member and the leader of 城区二中队
+
+# A working day (Tuesday) at 09:00 local time: working-time deadlines from here are easy to read.
+TUESDAY_9AM = datetime(2026, 11, 24, 9, 0, tzinfo=ZONE)
+
+
+# -- residents and squads, through the real webhooks ----------------------------------------------
+def case_number(text: str) -> str:
+    """The first case number in a reply or push."""
+    match = NUMBER.search(text)
+    assert match, f"no case number in: {text!r}"
+    return match.group(0)
+
+
+def report(wechat: WeChatServer, openid: str, text: str = BARBECUE, at: tuple[float, float] = MARKET,
+           label: str = "明珠菜场") -> str:
+    """A resident sends a location, then a sentence; returns the reply to the sentence."""
+    wechat.location(openid, *at, label=label)
+    return wechat.text(openid, text).text
+
+
+def report_case(wechat: WeChatServer, openid: str, text: str = BARBECUE, at: tuple[float, float] = MARKET,
+                label: str = "明珠菜场") -> str:
+    """Like ``report``; returns the number the resident was given."""
+    return case_number(report(wechat, openid, text, at, label))
+
+
+def send_after_photo(wework: WeWorkServer, fake_platform, member: str = MEMBER) -> Answer:  # noqa: ANN001
+    """A squad member sends a photo of the fixed site (no GPS) in WeChat Work."""
+    return wework.image(member, fake_platform.upload(street_photo(gps=None)))
+
+
+def resolve(wework: WeWorkServer, fake_platform, number: str, member: str = MEMBER) -> None:  # noqa: ANN001
+    """签收, an after-photo, 办结: the squad's whole handling of a dispatched case."""
+    wework.text(member, f"签收 {number}")
+    send_after_photo(wework, fake_platform, member)
+    assert "已办结" in wework.text(member, f"办结 {number} 已清理").text
+
+
+# -- what the fake WeChat platform received -------------------------------------------------------
+def squad_messages(fake_platform) -> list[dict]:  # noqa: ANN001
+    """Every message sent through WeChat Work (cards to squads, notices to leaders), oldest first."""
+    return [c["body"] for c in fake_platform.calls("/cgi-bin/message/send")]
+
+
+def cards(fake_platform) -> list[dict]:  # noqa: ANN001
+    """The text cards squads received (new case, rework, reminder)."""
+    return [body for body in squad_messages(fake_platform) if body["msgtype"] == "textcard"]
+
+
+def pushes(fake_platform, openid: str | None = None) -> list[str]:  # noqa: ANN001
+    """Customer-service texts residents received (only ``openid``'s when given), oldest first."""
+    return [c["body"]["text"]["content"] for c in fake_platform.calls("/cgi-bin/message/custom/send")
+            if c["body"]["msgtype"] == "text" and openid in (None, c["body"]["touser"])]
+
+
+def images_to(fake_platform, openid: str) -> int:  # noqa: ANN001
+    return sum(1 for c in fake_platform.calls("/cgi-bin/message/custom/send")
+               if c["body"]["touser"] == openid and c["body"]["msgtype"] == "image")
+
+
+# -- time -----------------------------------------------------------------------------------------
+def freeze(clock: Clock, moment: datetime) -> None:
+    clock.freeze(moment.timestamp())
+
+
+def freeze_now(clock: Clock) -> datetime:
+    """Stop the app's clock at the current second; returns that moment."""
+    clock.freeze(int(clock.time()))
+    return clock.now()
+
+
+def advance(clock: Clock, **delta: float) -> datetime:
+    """Move the (frozen) app clock on by ``timedelta(**delta)``; returns the new moment."""
+    clock.freeze(clock.time() + timedelta(**delta).total_seconds())
+    return clock.now()
+
+
+def tick_now(app: Flask) -> None:
+    """Enqueue every periodic job now, as the worker's scheduler does once its interval has passed."""
+    with app.app_context():
+        get_redis().delete(*(f"citybot:periodic:{name}" for name in PERIODIC))
+    tick(app)
+
+
+# -- rows -----------------------------------------------------------------------------------------
+def the_case(db: Session, number: str) -> Case:
+    """The case as the database has it now."""
+    db.expire_all()
+    case = db.scalar(select(Case).where(Case.number == number))
+    assert case is not None, f"no case {number}"
+    return case
+
+
+_sequence = itertools.count(1)
+
+
+def make_resident(db: Session, **fields: object) -> Resident:
+    resident = Resident(**{"openid": f"oFactoryResident{next(_sequence):012d}", **fields})
+    db.add(resident)
+    db.commit()
+    return resident
+
+
+def make_case(db: Session, reporter: Resident, **fields: object) -> Case:
+    """A located, categorised case of ``reporter`` (``received`` unless ``fields`` say otherwise)."""
+    values: dict[str, object] = {
+        "number": f"20261124-{9000 + next(_sequence)}", "state": "received", "description": BARBECUE,
+        "lat": MARKET[0], "lng": MARKET[1], "datum": "gcj02", "location_source": "message",
+        "category_code": "E0510", "unit_code": "SQ02", **fields}
+    case = Case(reporter_id=reporter.id, **values)
+    db.add(case)
+    db.commit()
+    return case
