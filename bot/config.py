@@ -163,6 +163,8 @@ class Settings:
             public_base_url=(get("PUBLIC_BASE_URL") or defaults.public_base_url).rstrip("/"),
             duplicate_radius_m=float(get("DUPLICATE_RADIUS_M") or defaults.duplicate_radius_m),
             duplicate_window_hours=float(get("DUPLICATE_WINDOW_HOURS") or defaults.duplicate_window_hours),
+            near_place_m=float(get("NEAR_PLACE_M") or defaults.near_place_m),
+            place_conflict_m=float(get("PLACE_CONFLICT_M") or defaults.place_conflict_m),
             auto_close_hours=float(get("AUTO_CLOSE_HOURS") or defaults.auto_close_hours),
             rating_window_days=float(get("RATING_WINDOW_DAYS") or defaults.rating_window_days),
             wechat_template_case_update=get("WECHAT_TEMPLATE_CASE_UPDATE", ""),
