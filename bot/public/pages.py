@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from bot.services import get_services
 
-bp = Blueprint("public", __name__, template_folder="templates")
+bp = Blueprint("public", __name__)  # templates: bot/templates/public/ (the app's folder, shipped in the wheel)
 
 # Paths whose callers are programs (the simulator's page script, WeChat's servers, API clients): JSON errors.
 API_PREFIXES = ("/sandbox/api/", "/wechat", "/wework", "/open311/", "/healthz")
