@@ -66,10 +66,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
                            always_encrypted=True),
     }
 
-    from bot import cli, health, links
+    from bot import cli, health, links, public
     from bot.webhooks import wechat, wework
 
-    for blueprint in (health.bp, wechat.bp, wework.bp, links.bp):
+    for blueprint in (health.bp, wechat.bp, wework.bp, links.bp, public.bp):  # public: `/` and the error pages
         app.register_blueprint(blueprint)
     if settings.fake_platform:  # never with real credentials: Settings.check refuses that combination
         from bot import sandbox
