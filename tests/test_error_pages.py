@@ -46,7 +46,7 @@ def test_bad_and_expired_case_links_get_a_chinese_404(client, wechat, db, clock,
     assert_chinese_page(client.get("/m/forged-token"), 404, "链接无效或已过期")
     wechat.location("oLinkReader", 29.609943, 119.053925)
     wechat.text("oLinkReader", "明珠菜场门口有人在路边烤串")
-    link = case_link("", settings.secret_key, db.scalar(select(Case.id)))
+    link = case_link("", settings.secret_key, db.scalar(select(Case.id)), clock.time())
     assert client.get(link).status_code == 200
     clock.freeze(clock.time() + settings.link_max_age + 60)
     assert_chinese_page(client.get(link), 404, "链接无效或已过期")
