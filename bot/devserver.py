@@ -46,7 +46,8 @@ def check_ports_free(host: str, ports: dict[str, int]) -> None:
             except OSError:
                 taken.append(f"{role} port {port}")
     if taken:
-        raise PortTaken(f"{' and '.join(taken)} on {host} {'are' if len(taken) > 1 else 'is'} already in use (another `make run`?). "
+        verb = "are" if len(taken) > 1 else "is"
+        raise PortTaken(f"{' and '.join(taken)} on {host} {verb} already in use (another `make run`?). "
                         f"Stop it, or choose free ports: make run PORT=… FAKE_PORT=…")
 
 
