@@ -14,7 +14,7 @@ UV ?= $(shell command -v uv || echo $(BIN)/uv)
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	if [ -n "$(UV)" ] && { [ -x "$(UV)" ] || $(BIN)/pip install --quiet uv; }; then \
-	    $(UV) pip install --quiet --python $(BIN)/python -e '.[test]'; \
+	    $(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[test]'; \
 	else \
 	    $(BIN)/pip install --quiet --upgrade pip && $(BIN)/pip install --quiet -e '.[test]'; \
 	fi
