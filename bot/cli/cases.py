@@ -8,25 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from bot.dispatch import squad
-from bot.dispatch.actor import Actor
-from bot.dispatch.deps import Deps
-from bot.dispatch.dispatching import dispatch as dispatch_case
-from bot.dispatch.dispatching import invalidate as invalidate_case
-from bot.dispatch.duplicates import split as split_case
-from bot.dispatch.errors import CaseNotFound, DomainError
-from bot.dispatch.feedback import close_case
-from bot.dispatch.queries import supervision_list
-from bot.extensions import get_db
-from bot.models import Case
-from bot.services import get_services
+from bot.cli.context import get_db, get_services
+
+if TYPE_CHECKING:  # the services are imported when a command runs, so that `citybot --help` stays quick
+    from sqlalchemy.orm import Session
+
+    from bot.dispatch.deps import Deps
+    from bot.models import Case
 
 T = TypeVar("T")
 BY = click.option("--by", "actor", default="dispatcher", help="Who decides (recorded in the case trail).")
@@ -35,6 +28,8 @@ BY = click.option("--by", "actor", default="dispatcher", help="Who decides (reco
 @contextmanager
 def decision() -> Iterator[tuple[Session, Deps]]:
     """One transaction for one decision; a refusal becomes a clean error message (nothing changed)."""
+    from bot.dispatch.errors import DomainError
+
     try:
         with get_db().transaction() as session:
             yield session, get_services().deps
@@ -43,6 +38,11 @@ def decision() -> Iterator[tuple[Session, Deps]]:
 
 
 def _case(session: Session, number: str) -> Case:
+    from sqlalchemy import select
+
+    from bot.dispatch.errors import CaseNotFound
+    from bot.models import Case
+
     case = session.scalar(select(Case).where(Case.number == number).with_for_update())
     if case is None:
         raise CaseNotFound(number)
@@ -62,6 +62,9 @@ def on_case(number: str, act: Callable[[Session, Deps, Case], T]) -> T:
 @BY
 def dispatch(number: str, unit_code: str | None, category: str | None, actor: str) -> None:
     """(Re)dispatch a case: triaged, returned, reopened, or reassigned to another unit."""
+    from bot.dispatch.actor import Actor
+    from bot.dispatch.dispatching import dispatch as dispatch_case
+
     done = on_case(number, lambda session, deps, case: dispatch_case(
         session, deps, case, Actor.dispatcher(actor), unit_code=unit_code, category_code=category))
     click.echo(f"{number}: {done.case.state}" + (f" ({done.triage_reason})" if done.triage_reason else ""))
@@ -74,6 +77,9 @@ def dispatch(number: str, unit_code: str | None, category: str | None, actor: st
 @BY
 def invalidate(number: str, reason: str, actor: str) -> None:
     """不予立案: close a received or returned case as out of scope; the residents are told why."""
+    from bot.dispatch.actor import Actor
+    from bot.dispatch.dispatching import invalidate as invalidate_case
+
     on_case(number, lambda session, deps, case: invalidate_case(session, deps, case, Actor.dispatcher(actor), reason))
     click.echo(f"{number}: invalid")
 
@@ -84,6 +90,9 @@ def invalidate(number: str, reason: str, actor: str) -> None:
 @BY
 def close(number: str, actor: str) -> None:
     """核查结案: close a resolved case after verification (the followers are told)."""
+    from bot.dispatch.actor import Actor
+    from bot.dispatch.feedback import close_case
+
     on_case(number, lambda session, deps, case: close_case(session, deps, case, Actor.dispatcher(actor), "核查通过"))
     click.echo(f"{number} closed")
 
@@ -94,6 +103,9 @@ def close(number: str, actor: str) -> None:
 @BY
 def split(number: str, actor: str) -> None:
     """Undo a wrong merge: the case is handled on its own (and dispatched if it is routed)."""
+    from bot.dispatch.actor import Actor
+    from bot.dispatch.duplicates import split as split_case
+
     on_case(number, lambda session, deps, case: split_case(session, deps, case, Actor.dispatcher(actor)))
     click.echo(f"{number} split; it will be dispatched on its own")
 
@@ -105,6 +117,9 @@ def split(number: str, actor: str) -> None:
 @BY
 def extension(choice: str, request_id: int, actor: str) -> None:
     """Approve or refuse a squad's 延期 request."""
+    from bot.dispatch import squad
+    from bot.dispatch.actor import Actor
+
     with decision() as (session, deps):
         request = squad.decide_extension(session, deps, Actor.dispatcher(actor), request_id, choice == "approve")
         click.echo(f"extension request {request.id}: {request.state}")
@@ -114,6 +129,8 @@ def extension(choice: str, request_id: int, actor: str) -> None:
 @with_appcontext
 def overdue() -> None:
     """The 督办 list: open cases past their deadline, the longest overdue first."""
+    from bot.dispatch.queries import supervision_list
+
     zone = get_services().calendar.zone
     for case in supervision_list(get_db().session):
         assert case.deadline is not None, "overdue cases have a deadline"
