@@ -13,9 +13,10 @@ UV ?= $(shell command -v uv || echo $(BIN)/uv)
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	if [ -n "$(UV)" ] && { [ -x "$(UV)" ] || $(BIN)/pip install --quiet uv; }; then \
-	    $(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[test]'; \
+	if [ -n "$(UV)" ] && { [ -x "$(UV)" ] || $(BIN)/pip install --quiet uv; } \
+	    && $(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[test]'; then :; \
 	else \
+	    echo "uv unavailable or failed: installing with pip"; \
 	    $(BIN)/pip install --quiet --upgrade pip && $(BIN)/pip install --quiet -e '.[test]'; \
 	fi
 	touch $@
