@@ -17,6 +17,7 @@ run: install
 	$(BIN)/citybot init-db
 	$(BIN)/citybot load-area demo/area.geojson
 	$(BIN)/citybot load-directory demo/directory.yaml
+	$(BIN)/citybot user demo-admin  # the console's demo admin: a new password at every run, printed here
 	$(BIN)/citybot run-embedded
 
 lint: install
