@@ -4,9 +4,11 @@ and posting a decision like the browser does."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from bot.accounts.users import create_user
@@ -15,6 +17,14 @@ from bot.models.account import Role
 
 PASSWORD = "correct-horse-9"
 TOKEN = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
+
+
+def fresh_session(app: Flask) -> Iterator[Session]:
+    """The console tests' ``db`` fixture: a session for assertions without the app context that the conftest's
+    ``db`` keeps pushed (test-client requests would share its ``g``, where Flask-WTF keeps the CSRF token)."""
+    session = app.extensions["citybot.db"].sessions()
+    yield session
+    session.close()
 
 
 def add_user(app: Flask, username: str, role: str, unit: str | None = None, name: str | None = None) -> None:
