@@ -45,6 +45,16 @@ def init_app(app: Flask, settings: Settings) -> None:
                                message="页面已过期或来源不明，请刷新页面后重试。"), 400
 
 
+@bp.errorhandler(403)
+def forbidden(_error: Exception) -> tuple[str, int]:
+    return render_template("console/error.html", title="没有权限", message="您的角色不能查看此页面或执行此操作。"), 403
+
+
+@bp.errorhandler(404)
+def not_found(_error: Exception) -> tuple[str, int]:
+    return render_template("console/error.html", title="找不到", message="没有这个案件，或它不属于您的单位。"), 404
+
+
 @bp.after_request
 def security_headers(response: Response) -> Response:
     tiles = _tile_origin()

@@ -75,7 +75,8 @@ def login() -> Any:
     session[SIGNED_IN_AT] = deps().clock.time()
     log.info("console sign-in: %s (%s)", user.username, user.role)
     target = request.args.get("next", "")
-    return redirect(target if target.startswith("/console/") and "//" not in target else url_for("console.dashboard"))
+    home = url_for("console.dashboard" if ConsoleLogin.of(user).can("stats") else "console.case_list")
+    return redirect(target if target.startswith("/console/") and "//" not in target else home)
 
 
 @bp.post("/logout")
