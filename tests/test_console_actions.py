@@ -217,3 +217,19 @@ def test_the_page_offers_only_what_the_state_allows(dispatcher, wechat, wework, 
     resolve(wework, fake_platform, number)
     page = dispatcher.get(f"/console/cases/{number}").get_data(as_text=True)
     assert "/close" in page and "/rework" in page and "/dispatch" not in page
+
+
+def test_the_cli_takes_the_same_decisions(app, wechat, wework, run_worker, fake_platform, db):
+    runner = app.test_cli_runner()
+    primary = report_case(wechat, ANNA)
+    run_worker()
+    other = vague_report(wechat, BO)
+    assert runner.invoke(args=["note", primary, "已联系市场", "--by", "zhaoli"]).exit_code == 0
+    assert runner.invoke(args=["merge", other, "--into", primary]).exit_code == 0
+    assert the_case(db, other).merged_into.number == primary
+    assert runner.invoke(args=["rework", primary, "--note", "未处理完"]).exit_code != 0  # not resolved yet
+    resolve(wework, fake_platform, primary)
+    assert runner.invoke(args=["rework", primary, "--note", "现场仍有烧烤架"]).exit_code == 0
+    run_worker()
+    assert "现场仍有烧烤架" in cards(fake_platform)[-1]["textcard"]["description"]
+    assert ("note", "zhaoli", "已联系市场") in [(e.action, e.actor_id, e.note) for e in the_case(db, primary).events]

@@ -4,13 +4,14 @@
   var el = document.getElementById("case-map");
   if (!el || !window.L) { return; }
   var point = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)];
-  var map = L.map(el, { zoomControl: true, attributionControl: false, scrollWheelZoom: false });
-  if (el.dataset.tiles) { L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map); }
+  var grid = el.dataset.grid ? L.geoJSON(JSON.parse(el.dataset.grid), {
+    style: { color: "#2f6fdf", weight: 2, fillOpacity: 0.08 } }) : null;
   var bounds = L.latLngBounds([point, point]);
-  if (el.dataset.grid) {
-    var grid = L.geoJSON(JSON.parse(el.dataset.grid), { style: { color: "#2f6fdf", weight: 2, fillOpacity: 0.08 } }).addTo(map);
-    bounds = bounds.extend(grid.getBounds());
-  }
+  if (grid) { bounds.extend(grid.getBounds()); }
+  // The view first: Leaflet draws vector layers only on a map that has one.
+  var map = L.map(el, { attributionControl: false, scrollWheelZoom: false, maxZoom: 19 });
+  map.fitBounds(bounds.pad(0.15), { maxZoom: 17 });
+  if (el.dataset.tiles) { L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map); }
+  if (grid) { grid.addTo(map); }
   L.circleMarker(point, { radius: 8, color: "#fff", weight: 2, fillColor: "#d9480f", fillOpacity: 1 }).addTo(map);
-  map.fitBounds(bounds.pad(0.25), { maxZoom: 17 });
 })();

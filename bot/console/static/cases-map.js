@@ -3,7 +3,7 @@
   "use strict";
   var el = document.getElementById("cases-map");
   if (!el || !window.L) { return; }
-  var map = L.map(el, { attributionControl: false }).setView([29.605, 119.045], 14);
+  var map = L.map(el, { attributionControl: false, maxZoom: 19 }).setView([29.605, 119.045], 14);
   if (el.dataset.tiles) { L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map); }
   var colours = { received: "#b7791f", dispatched: "#2f6fdf", accepted: "#0f8a5f", returned: "#8a4fd8",
                   reopened: "#8a4fd8", resolved: "#64748b" };
