@@ -33,7 +33,7 @@ RULES: dict[str, frozenset[Role]] = {
     "residents": frozenset({ADMIN, DISPATCHER}),  # masked reporters, residents' messages, pushes to them
     "decide": frozenset({ADMIN, DISPATCHER}),  # every decision on a case, extensions
     "note": frozenset({ADMIN, DISPATCHER, LEADER}),  # internal notes
-    "users": frozenset({ADMIN}),
+    "areas": frozenset({ADMIN}),  # grid files
 }
 # What each action on a case needs.
 ACTIONS: dict[str, str] = {"dispatch": "decide", "close": "decide", "rework": "decide", "invalidate": "decide",
