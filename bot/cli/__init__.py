@@ -11,11 +11,11 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from bot.cli import cases, setup, understanding, users
+from bot.cli import cases, demo, setup, understanding, users
 
 
 def init_app(app: Flask) -> None:
-    for module in (setup, cases, understanding, users):
+    for module in (setup, cases, understanding, demo, users):
         for command in module.COMMANDS:
             app.cli.add_command(command)
 
