@@ -23,8 +23,8 @@ def offered(case: Case) -> set[str]:
     state = case.state
     possible = {
         "dispatch": can(state, "dispatch"),
-        "close": can(state, "close") and state == State.RESOLVED,
-        "rework": state == State.RESOLVED,
+        "close": can(state, "close"),
+        "rework": state == State.RESOLVED,  # 核查不通过: only a resolved case is verified
         "invalidate": can(state, "invalidate"),
         "merge": can(state, "merge"),
         "split": can(state, "split"),
