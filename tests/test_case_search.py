@@ -24,7 +24,9 @@ from bot.dispatch.case_search import (
     newest,
     search,
 )
+from bot.dispatch.states import OPEN_STATES, values
 from bot.models import Case, ExtensionRequest, Resident
+from bot.models.case import OPEN_STATES_SQL
 from bot.understanding.taxonomy import load_taxonomy
 from tests.support import make_case, make_resident
 
@@ -150,16 +152,26 @@ def test_keyset_pages_cover_every_case_exactly_once_in_order(db: Session, report
 
 
 def test_a_filtered_list_pages_through_only_its_cases(db: Session, reporter: Resident):
-    for i in range(12):
-        make_case(db, reporter, state="accepted" if i % 3 else "closed", created_at=local(2 + i))
+    cases = [make_case(db, reporter, state="accepted" if i % 3 else "received", created_at=local(2 + i),
+                       deadline=local(3 + i) if i % 3 else None) for i in range(12)]
     pages = every_page(db, CaseFilter(states=("accepted",)), "deadline", 3)
     assert [len(p) for p in pages] == [3, 3, 2]
+    # From a creation date, by deadline: the dated cases (their deadlines bounded by that date), then the rest.
+    recent = [c for c in cases if c.created_at >= local(8)]
+    expected = sorted(recent, key=lambda c: (c.deadline is None, c.deadline or c.created_at, c.id))
+    assert [n for p in every_page(db, CaseFilter(created_from=local(8).date()), "deadline", 2) for n in p] == \
+        numbers(expected)
+
+
+def test_the_open_cases_index_covers_exactly_the_open_states():
+    assert OPEN_STATES_SQL == f"state IN ({', '.join(repr(s) for s in values(OPEN_STATES))})"
 
 
 @pytest.mark.parametrize("cursor", [
     "not a cursor!", "é", "x" * 500, "WyJuZXdlc3QiLDEsM",  # the last one: a real cursor cut short
     base64.urlsafe_b64encode(b'{"order": "newest"}').decode(),
     base64.urlsafe_b64encode(b'["deadline", 1, 2]').decode(),  # another order's cursor
+    base64.urlsafe_b64encode(b'["undated", 1, 2]').decode(),
     base64.urlsafe_b64encode(b'["newest", null, 2]').decode(),
     base64.urlsafe_b64encode(b'["newest", "2026-11-24", 2]').decode(),
     base64.urlsafe_b64encode(b'["newest", 1e300, 2]').decode(),

@@ -34,7 +34,7 @@ from bot.models import Case, ExtensionRequest, Unit
 from bot.models.enums import Channel, State
 from bot.understanding.taxonomy import Taxonomy
 
-ORDERS = ("newest", "deadline")  # newest first; nearest deadline first (cases without one last)
+ORDERS = ("newest", "deadline")  # newest first; nearest deadline first (then cases without one, oldest first)
 MAX_LIMIT = 1000
 # 待分拨: what the dispatcher must decide before any unit works on it (a triage reason is set).
 TRIAGE_STATES = frozenset({State.RECEIVED, State.RETURNED, State.REOPENED})
@@ -161,7 +161,8 @@ def search(session: Session, f: CaseFilter, *, now: datetime, zone: ZoneInfo, or
     _check_order(order)
     key = _decode(after, order) if after else None  # an empty cursor (``?after=``) is the first page
     query = select(Case).where(*conditions(f, now, zone))
-    cases = list(_fetch(session, query, order, key, limit + 1, entities=True))
+    floor = _midnight(f.created_from, zone) if f.created_from is not None else None
+    cases = list(_fetch(session, query, order, key, limit + 1, entities=True, floor=floor))
     more = len(cases) > limit
     cases = cases[:limit]
     return Page(cases, _encode(order, cases[-1]) if more else None)
@@ -227,7 +228,7 @@ def iter_csv_rows(session: Session, f: CaseFilter, taxonomy: Taxonomy, *, now: d
                    _local(r.deadline, zone), "" if r.deadline is None else ("1" if late else "0"), r.channel]
         if len(rows) < batch:
             return
-        key = _Key(rows[-1].created_at, rows[-1].id)
+        key = _Key("newest", rows[-1].created_at, rows[-1].id)
 
 
 # -- the filter in SQL ----------------------------------------------------------------------------
@@ -286,19 +287,29 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> str:
 # -- keyset pages ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Key:
-    """The sort key of a row a page ended with: ``created_at`` (newest) or ``deadline`` (may be None), and id."""
+    """Where a page ended: the last row's sort key and id.
 
-    at: datetime | None
+    ``newest``: ``created_at``, descending. In deadline order, ``deadline``: cases with a deadline by
+    ``deadline`` ascending, then ``undated``: those without one by ``created_at`` ascending (waiting longest first).
+    """
+
+    tag: str  # newest | deadline | undated
+    at: datetime
     id: int
 
 
+_TAGS = {"newest": ("newest",), "deadline": ("deadline", "undated")}
+
+
 def _fetch(session: Session, query: Select[*tuple[Any, ...]], order: str, key: _Key | None, limit: int, *,
-           entities: bool) -> list[Any]:
+           entities: bool, floor: datetime | None = None) -> list[Any]:
     """Up to ``limit`` rows of ``query`` after ``key`` in ``order``: Case objects, or rows of columns.
 
-    Row-value comparisons (``(created_at, id) < (:at, :id)``) are index range conditions on PostgreSQL.
-    In deadline order the cases with a deadline come first (``(deadline, id)``), then those without one
-    by id: two range scans, since a row comparison never matches NULL.
+    Row-value comparisons (``(created_at, id) < (:at, :id)``) are index range conditions on PostgreSQL, so
+    a deep page reads what the first page reads. The deadline order runs two range scans, since a row
+    comparison never matches NULL. ``floor`` (the filter's first creation moment) also bounds the deadlines:
+    a deadline is never before its case was created, and without the bound PostgreSQL may walk the deadline
+    index from a year ago to find this week's cases.
     """
     run: Callable[[Select[*tuple[Any, ...]]], Any] = session.scalars if entities else session.execute
 
@@ -309,12 +320,14 @@ def _fetch(session: Session, query: Select[*tuple[Any, ...]], order: str, key: _
         q = query.order_by(Case.created_at.desc(), Case.id.desc())
         return page(q if key is None else q.where(tuple_(Case.created_at, Case.id) < (key.at, key.id)), limit)
     rows: list[Any] = []
-    if key is None or key.at is not None:
-        q = query.where(Case.deadline.is_not(None)).order_by(Case.deadline, Case.id)
-        rows = page(q if key is None else q.where(tuple_(Case.deadline, Case.id) > (key.at, key.id)), limit)
+    if key is None or key.tag == "deadline":
+        q = query.where(Case.deadline.is_not(None) if floor is None else Case.deadline >= floor)
+        q = q if key is None else q.where(tuple_(Case.deadline, Case.id) > (key.at, key.id))
+        rows = page(q.order_by(Case.deadline, Case.id), limit)
     if len(rows) < limit:
-        q = query.where(Case.deadline.is_(None)).order_by(Case.id)
-        rows += page(q if key is None or key.at is not None else q.where(Case.id > key.id), limit - len(rows))
+        q = query.where(Case.deadline.is_(None))
+        q = q if key is None or key.tag != "undated" else q.where(tuple_(Case.created_at, Case.id) > (key.at, key.id))
+        rows += page(q.order_by(Case.created_at, Case.id), limit - len(rows))
     return rows
 
 
@@ -324,9 +337,9 @@ def _check_order(order: str) -> None:
 
 
 def _encode(order: str, case: Case) -> str:
-    at = case.created_at if order == "newest" else case.deadline
-    micros = None if at is None else (at - _EPOCH) // _MICROSECOND
-    payload = json.dumps([order, micros, case.id], separators=(",", ":")).encode()
+    tag, at = ("newest", case.created_at) if order == "newest" else (
+        ("deadline", case.deadline) if case.deadline is not None else ("undated", case.created_at))
+    payload = json.dumps([tag, (at - _EPOCH) // _MICROSECOND, case.id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(payload).decode().rstrip("=")
 
 
@@ -336,11 +349,9 @@ def _decode(cursor: str, order: str) -> _Key:
             raise ValueError("too long")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         tag, micros, case_id = json.loads(raw)
-        if tag != order or type(case_id) is not int or not (micros is None or type(micros) is int):
+        if tag not in _TAGS[order] or type(micros) is not int or type(case_id) is not int:
             raise ValueError("not a cursor of this order")
-        if micros is None and order == "newest":
-            raise ValueError("newest order has no empty key")
-        return _Key(None if micros is None else _EPOCH + micros * _MICROSECOND, case_id)
+        return _Key(tag, _EPOCH + micros * _MICROSECOND, case_id)
     except (ValueError, TypeError, OverflowError, binascii.Error) as exc:
         raise BadCursor("this page link is not valid any more; start from the first page") from exc
 
