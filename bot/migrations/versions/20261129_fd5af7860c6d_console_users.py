@@ -1,7 +1,7 @@
 """console users (accounts of the bureau's console)
 
 Revision ID: fd5af7860c6d
-Revises: 3b1f0c2a9d47
+Revises: dbb442aadf01
 Create Date: 2026-11-29 19:39:37.516314
 """
 
@@ -14,7 +14,7 @@ import bot.models.base
 
 
 revision = 'fd5af7860c6d'
-down_revision = '3b1f0c2a9d47'
+down_revision = 'dbb442aadf01'  # after the console's indexes (h-search), merged first
 branch_labels = None
 depends_on = None
 
