@@ -175,6 +175,7 @@ PUSH_CLOSED = "编号 {number}：已核查结案。感谢您对城市管理的�
 PUSH_REDISPATCHED = "编号 {number}：已重新派遣至{unit}，将于{deadline}前处理。"
 PUSH_REOPENED = "编号 {number}：已按您的意见安排返工，{unit}将于{deadline}前重新处理。"
 PUSH_INVALID = "编号 {number}：经核实不予立案。原因：{reason}"
+PUSH_REPLY = "关于您反映的问题（编号 {number}），城管局答复：{text}"
 MERGED = ("已有市民反映{where}的同类问题，正在处理（编号 {primary}），您的反映已合并（编号 {number}）。"
           "处理进展会同步推送给您。如不是同一问题，请回复“不是同一问题”。")
 NOT_MERGED_ANY_MORE = "已将编号 {number} 作为新问题单独受理，谢谢您的说明。"

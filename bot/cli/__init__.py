@@ -14,9 +14,9 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from bot.cli import cases, setup, understanding
+from bot.cli import cases, demo, setup, understanding, users
 
-COMMANDS = (*setup.COMMANDS, *cases.COMMANDS, *understanding.COMMANDS)
+COMMANDS = (*setup.COMMANDS, *cases.COMMANDS, *understanding.COMMANDS, *demo.COMMANDS, *users.COMMANDS)
 
 
 def init_app(app: Flask) -> None:

@@ -1,4 +1,5 @@
-"""The dispatcher's decisions from the command line: dispatch, 不予立案, 核查结案, split, 延期, the 督办 list.
+"""The dispatcher's decisions from the command line: dispatch, 不予立案, 核查结案, 返工, merge, split, notes, 延期,
+the 督办 list.
 
 Each command calls the same service function as the console and the squads' chat; the person is
 ``--by`` (recorded on the case's trail). A refused decision exits non-zero with the reason.
@@ -110,6 +111,50 @@ def split(number: str, actor: str) -> None:
     click.echo(f"{number} split; it will be dispatched on its own")
 
 
+@click.command("merge")
+@with_appcontext
+@click.argument("number")
+@click.option("--into", "primary", required=True, help="The open case it is the same problem as.")
+@BY
+def merge(number: str, primary: str, actor: str) -> None:
+    """合并: the case is the same problem as an open one; its residents follow that one (and are told)."""
+    from bot.dispatch import bureau
+    from bot.dispatch.actor import Actor
+
+    on_case(number, lambda session, deps, case: bureau.merge_into(session, deps, case, _case(session, primary),
+                                                                  Actor.dispatcher(actor)))
+    click.echo(f"{number} merged into {primary}")
+
+
+@click.command("rework")
+@with_appcontext
+@click.argument("number")
+@click.option("--note", required=True, help="Why verification failed; the squad sees it on the new card.")
+@BY
+def rework(number: str, note: str, actor: str) -> None:
+    """核查不通过: reopen a resolved case and dispatch it again with the note (返工)."""
+    from bot.dispatch import bureau
+    from bot.dispatch.actor import Actor
+
+    outcome = on_case(number, lambda session, deps, case: bureau.verification_failed(
+        session, deps, case, Actor.dispatcher(actor), note))
+    click.echo(f"{number}: {outcome}")
+
+
+@click.command("note")
+@with_appcontext
+@click.argument("number")
+@click.argument("text")
+@BY
+def note(number: str, text: str, actor: str) -> None:
+    """An internal note on the case's trail (residents and squads never see it)."""
+    from bot.dispatch import bureau
+    from bot.dispatch.actor import Actor
+
+    on_case(number, lambda session, deps, case: bureau.add_note(session, deps, case, Actor.dispatcher(actor), text))
+    click.echo(f"{number}: note added")
+
+
 @click.command("extension")
 @with_appcontext
 @click.argument("choice", type=click.Choice(["approve", "refuse"]))
@@ -137,4 +182,4 @@ def overdue() -> None:
         click.echo(f"{case.number}\t{case.unit_code}\t{case.state}\tdeadline {case.deadline.astimezone(zone):%Y-%m-%d %H:%M}")
 
 
-COMMANDS = (dispatch, invalidate, close, split, extension, overdue)
+COMMANDS = (dispatch, invalidate, close, split, merge, rework, note, extension, overdue)

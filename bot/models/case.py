@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ColumnElement, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ColumnElement, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -49,14 +49,27 @@ class Draft(Location, Base):
     media: Mapped[list[Media]] = relationship(foreign_keys=[Media.draft_id], order_by=Media.id)
 
 
+# bot.dispatch.states.OPEN_STATES, as SQL (models import nothing of ours; a test keeps the two equal).
+OPEN_STATES_SQL = "state IN ('accepted', 'dispatched', 'received', 'reopened', 'returned')"
+
+
 class Case(Location, Base):
     __tablename__ = "case"
-    # Duplicate check: same category, open, within a bounding box (PostgreSQL and SQLite alike).
-    __table_args__ = (Index("ix_case_category_lat_lng", "category_code", "lat", "lng"),)
+    __table_args__ = (
+        # Duplicate check: same category, open, within a bounding box (PostgreSQL and SQLite alike).
+        Index("ix_case_category_lat_lng", "category_code", "lat", "lng"),
+        # The console's lists and counters (bot.dispatch.case_search, docs/console-performance.md): keyset
+        # pages newest first and by deadline, per state by deadline, and open cases by deadline (partial).
+        Index("ix_case_created_at_id", "created_at", "id"),
+        Index("ix_case_deadline_id", "deadline", "id"),
+        Index("ix_case_state_deadline_id", "state", "deadline", "id"),
+        Index("ix_case_open_deadline", "deadline", "id", postgresql_where=text(OPEN_STATES_SQL),
+              sqlite_where=text(OPEN_STATES_SQL)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(16), unique=True)
-    state: Mapped[str] = mapped_column(String(16), index=True)
+    state: Mapped[str] = mapped_column(String(16))
     description: Mapped[str] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(String(16), default=Channel.WECHAT, server_default=Channel.WECHAT.value)
     # The reporter: a WeChat resident, or a contact (a caller, another system's user), or neither (anonymised).
@@ -72,7 +85,7 @@ class Case(Location, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Handling clock (set at dispatch; an approved extension moves the deadline).
     dispatched_at: Mapped[datetime | None]
-    deadline: Mapped[datetime | None] = mapped_column(index=True)
+    deadline: Mapped[datetime | None]
     remind_at: Mapped[datetime | None]  # 75 % of the handling time used
     reminded_at: Mapped[datetime | None]
     overdue_at: Mapped[datetime | None]  # set when the deadline passed unresolved (督办)
@@ -143,7 +156,7 @@ class ExtensionRequest(Base):
     requested_by: Mapped[str] = mapped_column(String(64))
     days: Mapped[int]
     reason: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | approved | refused
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending | approved | refused
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None]

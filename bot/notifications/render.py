@@ -30,6 +30,7 @@ SENTENCES: dict[str, str] = {
     "resolved": texts.PUSH_RESOLVED,
     "closed": texts.PUSH_CLOSED,
     "invalid": texts.PUSH_INVALID,
+    "reply": texts.PUSH_REPLY,  # the bureau's own words, from the console
 }
 
 
