@@ -174,6 +174,7 @@ PUSH_RESOLVED = "编号 {number}：已处置完毕。\n处置说明：{note}\n" 
 PUSH_CLOSED = "编号 {number}：已核查结案。感谢您对城市管理的支持！"
 PUSH_REDISPATCHED = "编号 {number}：已重新派遣至{unit}，将于{deadline}前处理。"
 PUSH_REOPENED = "编号 {number}：已按您的意见安排返工，{unit}将于{deadline}前重新处理。"
+PUSH_REWORKED = "编号 {number}：经核查需返工，{unit}将于{deadline}前重新处理。"
 PUSH_INVALID = "编号 {number}：经核实不予立案。原因：{reason}"
 PUSH_REPLY = "关于您反映的问题（编号 {number}），城管局答复：{text}"
 MERGED = ("已有市民反映{where}的同类问题，正在处理（编号 {primary}），您的反映已合并（编号 {number}）。"
@@ -237,18 +238,22 @@ def rework_opinion(rating: int | None, words: str | None) -> str | None:
     return "：".join(x for x in (label, said) if x)
 
 
+REWORK_LABELS = {False: "市民意见", True: "核查意见"}  # who sent the case back: a resident, or the bureau
+
+
 def dispatch_card(number: str, category: str, where: str, description: str, deadline: str, photos: int,
-                  link: str, rework: str | None = None) -> dict:
+                  link: str, rework: str | None = None, by_bureau: bool = False) -> dict:
     """The WeChat Work text card a squad receives for a new (or reworked) case; no resident identity in it.
 
-    ``rework``: the resident's opinion (``rework_opinion``) when the case comes back for 返工.
+    ``rework``: the resident's opinion (``rework_opinion``), or the bureau's verification note
+    (``by_bureau``), when the case comes back for 返工.
     """
     return {
         "msgtype": "textcard",
         "textcard": {
             "title": f"【{'返工' if rework else '新案件'}】{category} {number}",
             "description": (
-                (f'<div class="highlight">市民意见：{brief(rework, 60)}</div>' if rework else "")
+                (f'<div class="highlight">{REWORK_LABELS[by_bureau]}：{brief(rework, 60)}</div>' if rework else "")
                 + f'<div class="normal">地点：{where}</div>'
                 f'<div class="normal">问题：{brief(description, 60)}</div>'
                 f'<div class="highlight">处置时限：{deadline}</div>'

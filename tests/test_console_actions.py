@@ -105,7 +105,10 @@ def test_verification_failed_reworks_with_the_note_on_the_new_card(dispatcher, w
     case = the_case(db, number)
     assert (case.state, case.round, case.reopen_count) == ("dispatched", 2, 1)
     rework = cards(fake_platform)[-1]
-    assert "返工" in rework["textcard"]["title"] and "现场仍有烧烤架未清理" in rework["textcard"]["description"]
+    assert "返工" in rework["textcard"]["title"] and "核查意见：现场仍有烧烤架未清理" in rework["textcard"]["description"]
+    assert "市民意见" not in rework["textcard"]["description"]  # the bureau sent it back, not a resident
+    assert any("经核查需返工" in p for p in pushes(fake_platform, ANNA))
+    assert not any("按您的意见" in p for p in pushes(fake_platform, ANNA))
     assert [e[0] for e in events(db, number)][-2:] == ["reopen", "dispatch"]
 
 
