@@ -212,6 +212,7 @@ def test_the_strip_shows_the_case_the_last_action_concerned(live_url, page, run_
     expect(strip.locator("[data-field=状态]")).to_have_text("状态处理中")
     expect(strip).not_to_contain_text(second)
     expect(strip).not_to_contain_text("控制台")
+    expect(strip.locator("a.console-link")).to_have_attribute("href", f"/console/cases/{first}")  # the bureau's view
 
 
 def test_map_names_squads_has_a_legend_and_labels_do_not_overlap(live_url, page):

@@ -46,6 +46,11 @@ async function refreshStatus() {
     tag.dataset.field = label;
     body.appendChild(tag);
   });
+  const open = el("a", "tag console-link", "在指挥中心查看 →");  // the bureau's console, same case
+  open.href = `/console/cases/${encodeURIComponent(c.number)}`;
+  open.target = "_blank";
+  open.rel = "noopener";
+  body.appendChild(open);
 }
 
 function lastNumber() {
