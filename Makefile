@@ -24,7 +24,7 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 run: install  # migrates and loads the demo area and directory in the same process that starts the children
-	$(BIN)/citybot user demo-admin  # the console's demo admin: a new password at every run, printed here
+	PUBLIC_BASE_URL=http://127.0.0.1:$(PORT) $(BIN)/citybot user demo-admin  # the console's demo admin: a new password at every run, printed here
 	$(BIN)/citybot run-embedded --port $(PORT) --fake-port $(FAKE_PORT) --area demo/area.geojson --directory demo/directory.yaml
 
 lint: install
