@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import itertools
 import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -143,3 +147,22 @@ def make_case(db: Session, reporter: Resident, **fields: object) -> Case:
     db.add(case)
     db.commit()
     return case
+
+
+# -- the browser ----------------------------------------------------------------------------------
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")  # Debian's: Playwright downloads none
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@contextmanager
+def chromium_page(width: int, height: int) -> Iterator[Any]:
+    """A Playwright page in Debian's chromium at ``width``×``height``, Chinese locale."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN").new_page()
+        finally:
+            browser.close()

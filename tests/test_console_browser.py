@@ -4,16 +4,14 @@ resident gets the closing push. Screenshots land in ``test-artifacts/``; no page
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.console import PASSWORD, add_user
-from tests.support import MARKET, NUMBER, pushes, resolve
+from tests.support import CHROMIUM, MARKET, NUMBER, chromium_page, pushes, resolve
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 RESIDENT = "oConsoleBrowserResident00001"
@@ -21,19 +19,11 @@ RESIDENT = "oConsoleBrowserResident00001"
 
 @pytest.fixture
 def browser_page():  # noqa: ANN201
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-        page = context.new_page()
-        page.problems = []  # type: ignore[attr-defined]
-        page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))  # type: ignore[attr-defined]
-        page.on("pageerror", lambda e: page.problems.append(str(e)))  # type: ignore[attr-defined]
+    with chromium_page(1366, 768) as page:
+        page.problems = []
+        page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
+        page.on("pageerror", lambda e: page.problems.append(str(e)))
         yield page
-        browser.close()
 
 
 def shot(page, name: str, full: bool = False) -> None:  # noqa: ANN001

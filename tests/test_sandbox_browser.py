@@ -6,16 +6,15 @@ missing (``.ci/run`` installs both).
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 import requests
 
 from bot.sandbox import samples
+from tests.support import CHROMIUM, chromium_page
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 WIDTH, HEIGHT = 1280, 720
@@ -27,15 +26,8 @@ DREAM_POND = (29.600035, 119.053573)  # 梦姑塘, 城区二中队 too
 
 @pytest.fixture
 def page():  # noqa: ANN201
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="zh-CN")
-        yield context.new_page()
-        browser.close()
+    with chromium_page(WIDTH, HEIGHT) as page:
+        yield page
 
 
 @pytest.fixture
