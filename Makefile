@@ -2,22 +2,30 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# `make run PORT=5100 FAKE_PORT=5101`: the web app's (simulator, webhooks) and the fake WeChat platform's ports.
+PORT ?= 5000
+FAKE_PORT ?= 5001
+# The install uses uv (much faster than pip): the one on PATH, else one that pip fetches from PyPI into the
+# virtualenv; pip alone when that fails, or with `make UV=`.
+UV ?= $(shell command -v uv || echo $(BIN)/uv)
 
 .PHONY: install run test lint check-install bench train clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	if [ -n "$(UV)" ] && { [ -x "$(UV)" ] || $(BIN)/pip install --quiet uv; } \
+	    && $(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[test]'; then :; \
+	else \
+	    echo "uv unavailable or failed: installing with pip"; \
+	    $(BIN)/pip install --quiet --upgrade pip && $(BIN)/pip install --quiet -e '.[test]'; \
+	fi
 	touch $@
 
 install: $(BIN)/.installed
 
-run: install
-	$(BIN)/citybot init-db
-	$(BIN)/citybot load-area demo/area.geojson
-	$(BIN)/citybot load-directory demo/directory.yaml
-	$(BIN)/citybot run-embedded
+run: install  # migrates and loads the demo area and directory in the same process that starts the children
+	$(BIN)/citybot user demo-admin  # the console's demo admin: a new password at every run, printed here
+	$(BIN)/citybot run-embedded --port $(PORT) --fake-port $(FAKE_PORT) --area demo/area.geojson --directory demo/directory.yaml
 
 lint: install
 	$(BIN)/ruff check bot worker tests benchmarks ci

@@ -1,29 +1,32 @@
-"""有问题发微信 — the app factory. ``create_app`` is the only place that connects to anything."""
+"""有问题发微信 — the app factory. ``create_app`` is the only place that connects to anything.
+
+Importing ``bot`` imports nothing else: the command line (``citybot --help``) starts without loading
+Flask's app, SQLAlchemy, jieba or shapely; ``create_app`` imports what the app needs.
+"""
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
-from bot.clock import Clock
-from bot.config import Settings
-from bot.core import after_commit
-from bot.dispatch.calendar import WorkCalendar
-from bot.dispatch.deps import Deps
-from bot.embedded_redis import ensure_embedded_redis
-from bot.extensions import Database, RedisQueues
-from bot.geo.index import AreaIndexCache
-from bot.handlers import build_resident_router, build_squad_router
-from bot.services import Services
-from bot.understanding.classify import Classifier
-from bot.understanding.taxonomy import load_taxonomy
-from bot.understanding.understand import Understanding
-from bot.wechat.envelope import Envelope
+    from bot.config import Settings
+    from bot.extensions import RedisQueues
+    from bot.services import Services
 
 
 def build_services(settings: Settings, queues: RedisQueues) -> Services:
+    from bot.clock import Clock
+    from bot.dispatch.calendar import WorkCalendar
+    from bot.dispatch.deps import Deps
+    from bot.geo.index import AreaIndexCache
+    from bot.handlers import build_resident_router, build_squad_router
+    from bot.services import Services
+    from bot.understanding.classify import Classifier
+    from bot.understanding.taxonomy import load_taxonomy
+    from bot.understanding.understand import Understanding
+
     taxonomy = load_taxonomy(settings.taxonomy_file, settings.lexicon_file)
     assert queues.connection is not None
     understanding = Understanding(
@@ -40,6 +43,16 @@ def build_services(settings: Settings, queues: RedisQueues) -> Services:
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     """Build the app from ``settings`` (default: the environment), with field ``overrides``."""
+    import logging
+
+    from flask import Flask
+
+    from bot.config import Settings
+    from bot.core import after_commit
+    from bot.embedded_redis import ensure_embedded_redis
+    from bot.extensions import Database, RedisQueues
+    from bot.wechat.envelope import Envelope
+
     settings = settings or Settings.from_env()
     if overrides:
         settings = settings.replace(**overrides)
@@ -66,14 +79,15 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
                            always_encrypted=True),
     }
 
-    from bot import cli, health, links
+    from bot import cli, console, health, links, public
     from bot.webhooks import wechat, wework
 
-    for blueprint in (health.bp, wechat.bp, wework.bp, links.bp):
+    for blueprint in (health.bp, wechat.bp, wework.bp, links.bp, public.bp):  # public: `/` and the error pages
         app.register_blueprint(blueprint)
     if settings.fake_platform:  # never with real credentials: Settings.check refuses that combination
         from bot import sandbox
 
         app.register_blueprint(sandbox.bp)
+    console.init_app(app, settings)  # after the blueprints it exempts from CSRF (webhooks, simulator)
     cli.init_app(app)
     return app

@@ -122,6 +122,11 @@ class Settings:
     wechat_template_case_update: str = ""  # template id for updates outside the window (optional)
     fake_platform: bool = True  # the built-in fake WeChat platform is in use (never in production)
     sandbox_tile_url: str = ""  # map tiles for the simulator, e.g. a local tile server; none: grids only
+    # The bureau's console: a sign-in lasts this long (polling does not extend it); cookies only over HTTPS
+    # (None: in production only, so http://127.0.0.1 works in the embedded profile); its maps' tiles (none: grids).
+    console_session_hours: float = 12.0
+    console_secure_cookies: bool | None = None
+    console_tile_url: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -153,6 +158,9 @@ class Settings:
             media_dir=Path(get("MEDIA_DIR") or instance_dir / "media"),
             fake_platform=parse_bool(get("CITYBOT_FAKE_PLATFORM"), default=embedded),
             sandbox_tile_url=get("SANDBOX_TILE_URL", ""),
+            console_session_hours=float(get("CONSOLE_SESSION_HOURS") or defaults.console_session_hours),
+            console_secure_cookies=parse_bool(get("CONSOLE_SECURE_COOKIES")) if get("CONSOLE_SECURE_COOKIES") else None,
+            console_tile_url=get("CONSOLE_TILE_URL", ""),
             taxonomy_file=Path(get("TAXONOMY_FILE") or defaults.taxonomy_file),
             lexicon_file=Path(get("LEXICON_FILE") or defaults.lexicon_file),
             classifier_model=Path(get("CLASSIFIER_MODEL") or defaults.classifier_model),

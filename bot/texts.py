@@ -174,7 +174,9 @@ PUSH_RESOLVED = "编号 {number}：已处置完毕。\n处置说明：{note}\n" 
 PUSH_CLOSED = "编号 {number}：已核查结案。感谢您对城市管理的支持！"
 PUSH_REDISPATCHED = "编号 {number}：已重新派遣至{unit}，将于{deadline}前处理。"
 PUSH_REOPENED = "编号 {number}：已按您的意见安排返工，{unit}将于{deadline}前重新处理。"
+PUSH_REWORKED = "编号 {number}：经核查需返工，{unit}将于{deadline}前重新处理。"
 PUSH_INVALID = "编号 {number}：经核实不予立案。原因：{reason}"
+PUSH_REPLY = "关于您反映的问题（编号 {number}），城管局答复：{text}"
 MERGED = ("已有市民反映{where}的同类问题，正在处理（编号 {primary}），您的反映已合并（编号 {number}）。"
           "处理进展会同步推送给您。如不是同一问题，请回复“不是同一问题”。")
 NOT_MERGED_ANY_MORE = "已将编号 {number} 作为新问题单独受理，谢谢您的说明。"
@@ -236,18 +238,22 @@ def rework_opinion(rating: int | None, words: str | None) -> str | None:
     return "：".join(x for x in (label, said) if x)
 
 
+REWORK_LABELS = {False: "市民意见", True: "核查意见"}  # who sent the case back: a resident, or the bureau
+
+
 def dispatch_card(number: str, category: str, where: str, description: str, deadline: str, photos: int,
-                  link: str, rework: str | None = None) -> dict:
+                  link: str, rework: str | None = None, by_bureau: bool = False) -> dict:
     """The WeChat Work text card a squad receives for a new (or reworked) case; no resident identity in it.
 
-    ``rework``: the resident's opinion (``rework_opinion``) when the case comes back for 返工.
+    ``rework``: the resident's opinion (``rework_opinion``), or the bureau's verification note
+    (``by_bureau``), when the case comes back for 返工.
     """
     return {
         "msgtype": "textcard",
         "textcard": {
             "title": f"【{'返工' if rework else '新案件'}】{category} {number}",
             "description": (
-                (f'<div class="highlight">市民意见：{brief(rework, 60)}</div>' if rework else "")
+                (f'<div class="highlight">{REWORK_LABELS[by_bureau]}：{brief(rework, 60)}</div>' if rework else "")
                 + f'<div class="normal">地点：{where}</div>'
                 f'<div class="normal">问题：{brief(description, 60)}</div>'
                 f'<div class="highlight">处置时限：{deadline}</div>'
@@ -275,3 +281,21 @@ def held_summary(lines: list[str], photos: int) -> str:
     body = "\n".join(f"· {line}" for line in lines)
     extra = f"\n（另有处置照片 {photos} 张，发送“查询 编号”查看进展）" if photos else ""
     return f"您反映的问题有以下新进展：\n{body}{extra}"
+
+
+# -- pages: errors and links (bot/public) -------------------------------------------------------------
+# status -> (title, what happened and what to do)
+ERRORS: dict[int, tuple[str, str]] = {
+    400: ("请求有误", "页面收到的内容无法识别，请返回上一页重试。"),
+    403: ("无权访问", "您没有查看此页面的权限。"),
+    404: ("页面不存在", "您要找的页面不存在，可能是网址输错了。"),
+    405: ("无法这样打开此页面", "请通过页面上的按钮或链接进入。"),
+    413: ("文件太大", "上传的文件超过 {limit}，无法接收。请换一张较小的照片，或压缩后再试。"),
+    429: ("操作太频繁", "请稍等片刻再试。"),
+    500: ("系统开小差了", "服务暂时出了点问题，请稍后再试。"),
+    503: ("服务暂不可用", "服务正在维护或繁忙，请稍后再试。"),
+}
+GENERIC_ERROR = ("出错了", "请求没有成功，请稍后再试。")
+LINK_GONE = ("链接无效或已过期",
+             "案件链接自发出起 {days} 天内有效。请在企业微信中打开最新的案件消息，或发送“待办”查看本单位的案件。")
+PUBLIC_HINT = "市民反映问题，请在微信中向城管局公众号发送照片、位置和一句话。"

@@ -72,3 +72,29 @@ def test_database_url_alone_is_enough_for_operator_commands(tmp_path):
     assert settings.profile == "embedded" and settings.database_url.startswith("postgresql+psycopg://")
     settings.check()
     assert Settings.from_env({"WECHAT_APPID": "wx1"}).profile == "production"
+
+
+def test_the_feed_reads_one_phone_by_sequence_and_starts_again_after_a_restart(live_url, fake_platform, run_worker):
+    def report(lat: str, lng: str, text: str) -> None:
+        for form in ({"kind": "location", "lat": lat, "lng": lng}, {"kind": "text", "content": text}):
+            requests.post(f"{live_url}/sandbox/api/resident", data={"openid": OPENID, **form}).raise_for_status()
+        run_worker()
+
+    def feed(phone: str, **query: object) -> dict:
+        return requests.get(f"{live_url}/sandbox/api/feed/{phone}", params=query).json()
+
+    report("29.609943", "119.053925", "明珠菜场门口有人在路边烤串")  # 城区二中队
+    first = feed("resident", openid=OPENID, since=0, mark=0)
+    assert [b["text"][:9] for b in first["bubbles"]] == ["您反映的问题（编号"] and not first["restarted"]
+    assert len(feed("squad", userid="wujingjing", since=0, mark=0)["bubbles"]) == 1  # the department's card
+    assert feed("squad", userid="fangxiaoyu", since=0, mark=0)["bubbles"] == []  # 城区一中队
+    again = feed("resident", openid=OPENID, since=first["last"], mark=first["mark"])
+    assert again["bubbles"] == [] and again["last"] == first["last"] and not again["restarted"]
+
+    fake_platform.reset()  # as a restarted fake: its log starts again from 1, our cached token is unknown to it
+    report("29.61828", "119.054707", "阳光路上有人占道摆摊卖水果")
+    after = feed("resident", openid=OPENID, since=first["last"], mark=first["mark"])
+    assert after["restarted"] and [b["seq"] for b in after["bubbles"]] == sorted(b["seq"] for b in after["bubbles"])
+    keys = {b["key"] for b in after["bubbles"]}
+    assert len(after["bubbles"]) == 2 and len(keys) == 1  # refused once with the old token, sent again: one key
+    assert requests.get(f"{live_url}/sandbox/api/feed/squad", params={"userid": "nobody"}).status_code == 404

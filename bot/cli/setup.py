@@ -10,8 +10,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from bot.extensions import get_db
-from bot.services import get_services
+from bot.cli.context import get_db, get_services
+
+FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 def _load_file(path: Path, read: Callable[[Path], Any], load: Callable[[Any, Any], Any],
@@ -27,7 +28,7 @@ def _load_file(path: Path, read: Callable[[Path], Any], load: Callable[[Any, Any
 
 @click.command("load-area")
 @with_appcontext
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=FILE)
 def load_area(path: Path) -> None:
     """Load grids and places from a GeoJSON file (GCJ-02); idempotent, all or nothing."""
     from bot.geo.area_file import AreaFileError, read_area_file
@@ -40,7 +41,7 @@ def load_area(path: Path) -> None:
 
 @click.command("load-directory")
 @with_appcontext
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=FILE)
 def load_directory(path: Path) -> None:
     """Load units (squads, departments) and staff from a YAML file; idempotent, all or nothing."""
     from bot.dispatch.directory import DirectoryError, read_directory
@@ -76,16 +77,33 @@ def worker(burst: bool) -> None:
 @click.command("run-embedded")
 @with_appcontext
 @click.option("--host", default="127.0.0.1")
-@click.option("--port", default=5000, type=int)
-@click.option("--fake-port", default=5001, type=int)
-def run_embedded(host: str, port: int, fake_port: int) -> None:
-    """Web + worker + fake WeChat platform on the embedded profile (what `make run` starts)."""
+@click.option("--port", default=5000, type=int, help="The web app's port (the simulator, the webhooks).")
+@click.option("--fake-port", default=5001, type=int, help="The fake WeChat platform's port.")
+@click.option("--area", type=FILE, default=None, help="An area file to load first (what load-area does).")
+@click.option("--directory", type=FILE, default=None, help="A directory file to load first (what load-directory does).")
+@click.pass_context
+def run_embedded(ctx: click.Context, host: str, port: int, fake_port: int, area: Path | None,
+                 directory: Path | None) -> None:
+    """Web + worker + fake WeChat platform on the embedded profile (what `make run` starts).
+
+    Migrates the schema first (what init-db does) and loads --area and --directory if given, all in
+    this one process, then starts the children; refuses ports already in use. Ctrl-C stops them all.
+    """
+    from bot.devserver import PortTaken, check_ports_free
     from bot.devserver import run_embedded as run
 
-    settings = get_services().settings
-    if not settings.fake_platform:
+    if not get_services().settings.fake_platform:
         raise click.UsageError("run-embedded needs the fake platform (embedded profile)")
-    run(settings, host, port, fake_port)
+    try:
+        check_ports_free(host, {"web": port, "fake WeChat": fake_port})
+    except PortTaken as exc:
+        raise click.ClickException(str(exc)) from exc
+    ctx.invoke(init_db)
+    if area:
+        ctx.invoke(load_area, path=area)
+    if directory:
+        ctx.invoke(load_directory, path=directory)
+    ctx.exit(run(host, port, fake_port))
 
 
 COMMANDS = (init_db, load_area, load_directory, worker, run_embedded)

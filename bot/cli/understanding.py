@@ -11,8 +11,7 @@ from typing import Any, TextIO
 import click
 from flask.cli import with_appcontext
 
-from bot.extensions import get_db
-from bot.services import get_services
+from bot.cli.context import get_db, get_services
 
 
 def json_lines(stream: TextIO, handle: Callable[[dict[str, Any]], dict[str, Any]]) -> None:

@@ -19,7 +19,7 @@ from bot.dispatch.errors import IllegalTransition, UnknownCategory
 from bot.dispatch.routing import unit_for
 from bot.dispatch.states import transition
 from bot.models import Case, Grid, Unit
-from bot.models.enums import State, TriageReason
+from bot.models.enums import ActorKind, State, TriageReason
 from bot.notifications.queue import notify_followers, notify_unit
 
 # What the followers are told, by the state the case is dispatched from.
@@ -58,14 +58,15 @@ def dispatch(session: Session, deps: Deps, case: Case, actor: Actor, *, unit_cod
         return Dispatched(case, None, reason)
     now = deps.now()
     limit = Limit.parse(deps.category(case.category_code).limit)
-    notice = NOTICES.get(case.state, "dispatched")
+    by_bureau = rework is not None and actor.kind != ActorKind.RESIDENT  # 核查不通过, not a resident's 不满意
+    notice = "reworked" if by_bureau else NOTICES.get(case.state, "dispatched")
     transition(session, case, "dispatch", actor, at=now, note=note or f"派遣至{unit.name}")
     case.unit_code, case.triage_reason = unit.code, None
     case.dispatched_at = now
     case.deadline = deps.calendar.deadline(now, limit)
     case.remind_at = deps.calendar.deadline(now, Limit(limit.amount * 0.75, limit.unit))
     case.reminded_at = case.overdue_at = None
-    notify_unit(session, unit, "dispatch_card", case, rework=rework, rating=rating)
+    notify_unit(session, unit, "dispatch_card", case, rework=rework, rating=rating, by_bureau=by_bureau)
     notify_followers(session, case, notice, unit=unit.name, deadline=case.deadline.isoformat(), exclude=told)
     return Dispatched(case, unit)
 

@@ -1,5 +1,6 @@
 """Tables, one module per aggregate. Importing this package registers them all on ``Base``."""
 
+from bot.models.account import ConsoleUser
 from bot.models.area import Grid, Place
 from bot.models.base import Base
 from bot.models.case import Case, CaseEvent, CaseNumberCounter, Draft, ExtensionRequest, Rating
@@ -15,6 +16,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseNumberCounter",
+    "ConsoleUser",
     "Contact",
     "Draft",
     "ExtensionRequest",

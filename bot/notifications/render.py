@@ -26,10 +26,12 @@ SENTENCES: dict[str, str] = {
     "dispatched": texts.PUSH_DISPATCHED,
     "redispatched": texts.PUSH_REDISPATCHED,
     "reopened": texts.PUSH_REOPENED,
+    "reworked": texts.PUSH_REWORKED,
     "accepted": texts.PUSH_ACCEPTED,
     "resolved": texts.PUSH_RESOLVED,
     "closed": texts.PUSH_CLOSED,
     "invalid": texts.PUSH_INVALID,
+    "reply": texts.PUSH_REPLY,  # the bureau's own words, from the console
 }
 
 
@@ -89,9 +91,10 @@ class Renderer:
     def _dispatch_card(self, case: Case | None, params: dict[str, Any]) -> Payload:
         case = _need(case)
         photos = sum(1 for m in case.media if m.kind == "image")
-        rework = texts.rework_opinion(params.get("rating"), params.get("rework"))
+        by_bureau = bool(params.get("by_bureau"))
+        rework = params.get("rework") if by_bureau else texts.rework_opinion(params.get("rating"), params.get("rework"))
         return texts.dispatch_card(case.number, self._category(case), self._where(case), case.description,
-                                   self.when(case.deadline), photos, self._link(case), rework)
+                                   self.when(case.deadline), photos, self._link(case), rework, by_bureau)
 
     def _reminder_card(self, case: Case | None, params: dict[str, Any]) -> Payload:
         case = _need(case)

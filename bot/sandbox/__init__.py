@@ -8,6 +8,7 @@ action is sealed like WeChat does (``bot.sandbox.phone``) and POSTed over HTTP t
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -15,10 +16,9 @@ import requests
 from flask import Blueprint, Response, abort, jsonify, request, send_from_directory
 from sqlalchemy import select
 
-from bot import texts
 from bot.extensions import get_db
-from bot.models import Case, Grid, Place, Staff, Unit
-from bot.sandbox import samples
+from bot.models import Grid, Place, Staff, Unit
+from bot.sandbox import feed, samples, strip
 from bot.sandbox.phone import OfficialAccountSender, WeWorkSender, message_xml
 from bot.services import get_services
 
@@ -77,13 +77,14 @@ def config() -> Response:
 
 @bp.get("/api/area")
 def area() -> Response:
-    import json
-
+    """The demo grids (with their squad's code and name, for colours, tooltips and the legend) and named places."""
     session = get_db().session
+    squads = {code: name for code, name in session.execute(select(Unit.code, Unit.name))}
     features: list[dict[str, Any]] = [
         {"type": "Feature", "geometry": json.loads(g.geometry),
-         "properties": {"kind": "grid", "code": g.code, "name": g.name, "squad": g.squad_code}}
-        for g in session.scalars(select(Grid))]
+         "properties": {"kind": "grid", "code": g.code, "name": g.name, "squad": g.squad_code,
+                        "squad_name": squads.get(g.squad_code, g.squad_code)}}
+        for g in session.scalars(select(Grid).order_by(Grid.code))]
     features += [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [p.lng, p.lat]},
                   "properties": {"kind": "place", "name": p.name}} for p in session.scalars(select(Place))]
     return jsonify(type="FeatureCollection", features=features)
@@ -143,41 +144,29 @@ def squad_action() -> Response:
     return jsonify(status=response.status_code, reply=reply.get("Content", ""))
 
 
-def _bubble(call: dict[str, Any]) -> dict[str, Any]:
-    body = call["body"] if isinstance(call["body"], dict) else {}
-    kind = body.get("msgtype") or ("template" if "template_id" in body else "text")
-    bubble: dict[str, Any] = {"seq": call["seq"], "at": call["at"], "kind": kind}
-    if kind == "text":
-        bubble["text"] = body["text"]["content"]
-    elif kind == "image":
-        bubble["image"] = f"/sandbox/api/media/{body['image']['media_id']}"
-    elif kind == "textcard":
-        card = body["textcard"]
-        bubble.update(title=card["title"], description=card["description"], url=card["url"])
-    elif kind == "template":
-        bubble.update(kind="text", text="【模板消息】" + body["data"]["keyword1"]["value"])
-    return bubble
+def _feed(wanted: feed.Wanted) -> Response:
+    since, mark = request.args.get("since", "0"), request.args.get("mark", "0")
+    try:
+        found = feed.read(_fake(""), int(since), float(mark), wanted)
+    except ValueError:
+        abort(400, "since and mark are numbers")
+    return jsonify(bubbles=found.bubbles, last=found.last, mark=found.mark, restarted=found.restarted)
 
 
-@bp.get("/api/feed")
-def feed() -> Response:
-    """What the service pushed to this resident and this member since ``since`` (fake platform calls)."""
-    since = request.args.get("since", "0")
-    openid, userid = request.args.get("openid", ""), request.args.get("userid", "")
-    calls = requests.get(_fake("/_fake/calls"), params={"since": since}, timeout=5).json()["calls"]
-    staff = get_db().session.get(Staff, userid) if userid else None
-    party = (get_db().session.get_one(Unit, staff.unit_code).wework_party_id if staff else None) or "-"
-    resident, squad, last = [], [], int(since)
-    for call in calls:
-        last = max(last, call["seq"])
-        body = call["body"] if isinstance(call["body"], dict) else {}
-        if call["path"] in ("/cgi-bin/message/custom/send", "/cgi-bin/message/template/send"):
-            if body.get("touser") == openid:
-                resident.append(_bubble(call))
-        elif call["path"] == "/cgi-bin/message/send":
-            if userid in str(body.get("touser", "")).split("|") or party in str(body.get("toparty", "")).split("|"):
-                squad.append(_bubble(call))
-    return jsonify(last=last, resident=resident, squad=squad)
+@bp.get("/api/feed/resident")
+def resident_feed() -> Response:
+    """What the service pushed to this resident after call ``since`` (customer-service and template messages)."""
+    return _feed(feed.to_resident(request.args.get("openid", "")))
+
+
+@bp.get("/api/feed/squad")
+def squad_feed() -> Response:
+    """What reached this member's WeChat Work after call ``since``: to them or to their department."""
+    staff = get_db().session.get(Staff, request.args.get("userid", ""))
+    if staff is None:
+        abort(404)
+    party = get_db().session.get_one(Unit, staff.unit_code).wework_party_id
+    return _feed(feed.to_member(staff.wework_userid, party))
 
 
 @bp.get("/api/media/<media_id>")
@@ -190,24 +179,7 @@ def media(media_id: str) -> Response:
 
 @bp.get("/api/status")
 def status() -> Response:
-    """The "what just happened" strip: the resident's latest case."""
-    from bot.models import Resident
-
+    """The "刚刚发生" strip: the case the last action on screen concerned."""
     session = get_db().session
-    services = get_services()
-    resident = session.scalar(select(Resident).where(Resident.openid == request.args.get("openid", "")))
-    case = session.scalar(select(Case).where(Case.reporter_id == resident.id).order_by(Case.id.desc())) \
-        if resident else None
-    if case is None:
-        return jsonify(case=None)
-    taxonomy, code = services.understanding.taxonomy, case.category_code
-    grid = session.get(Grid, case.grid_code) if case.grid_code else None
-    unit = session.get(Unit, case.unit_code) if case.unit_code else None
-    return jsonify(case={
-        "number": case.number, "state": texts.STATE_LABELS.get(case.state, case.state),
-        "category": taxonomy[code].name if code is not None and code in taxonomy else None,
-        "grid": grid.name if grid else None, "unit": unit.name if unit else case.unit_code,
-        "deadline": texts.local_time(case.deadline, services.settings.timezone) if case.deadline else None,
-        "triage": case.triage_reason, "merged_into": case.merged_into.number if case.merged_into else None,
-        "console": None,  # the bureau console arrives with a later issue
-    })
+    case = strip.focus_case(session, request.args.get("openid", ""), request.args.get("userid", ""))
+    return jsonify(case=strip.describe(session, get_services(), case) if case else None)

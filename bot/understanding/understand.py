@@ -3,6 +3,7 @@ and the area index cache. ``bot.dispatch.opening`` applies them to a new case.""
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 
@@ -37,6 +38,11 @@ class Understanding:
         return self._classifier
 
     def classify(self, text: str) -> Classification:
+        """The classifier's answer, remembered for recent texts (a report's words are read at each step)."""
+        return self._classify_cached(text)
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one Understanding per app, kept for the process's life
+    def _classify_cached(self, text: str) -> Classification:
         return self.classifier.classify(text)
 
     def area(self, session: Session) -> AreaIndex:

@@ -172,10 +172,31 @@ def control_reset() -> Response:
     return jsonify(ok=True)
 
 
+HOME_PAGE = (
+    '<!doctype html><html lang="zh-CN"><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width,initial-scale=1"><title>模拟微信平台 · 有问题发微信</title>'
+    "<style>body{font:16px/1.6 sans-serif;max-width:34em;margin:10vh auto;padding:0 1em;color:#222}"
+    "code{color:#555}.muted{color:#888;font-size:14px}</style>"
+    "<h1>模拟微信平台</h1>"
+    "<p>这是“有问题发微信”在本机和测试中使用的模拟微信平台：它代替微信公众平台和企业微信的接口，"
+    "记录服务发出的每条消息，不连接真正的微信。</p>"
+    "<p>请打开服务的模拟器页面（服务地址后加 <code>/sandbox/</code>，例如 <code>http://127.0.0.1:5000/sandbox/</code>），"
+    "以市民和中队队员的身份体验。</p>"
+    '<p class="muted">接口：与微信相同的 <code>/cgi-bin/…</code>；调试用 <code>/_fake/calls</code>（已发出的消息）。</p>'
+    "</html>"
+)
+
+
+def home() -> Response:
+    """The root: what this is, in Chinese, for whoever opens the fake's address in a browser."""
+    return Response(HOME_PAGE, mimetype="text/html")
+
+
 def create_fake_platform(apps: Mapping[str, str]) -> Flask:
     """A fake platform that knows the given {appid or corpid: secret} pairs."""
     app = Flask(__name__)
     app.extensions["fake_state"] = FakeState(apps=dict(apps))
+    app.add_url_rule("/", "home", home)
     app.register_blueprint(api)
     app.register_blueprint(controls)
     return app
