@@ -1,7 +1,7 @@
 """The console's queries with 1,000,000 cases on PostgreSQL: p50/p95 of the real functions, with references.
 
 Creates the database ``citybot_bench_console``, migrates it, loads the demo area and directory, fills it
-with ``citybot demo-data``'s generator (``bot.cli.demo.generate``, a year of cases), VACUUM ANALYZE, then
+with ``citybot demo-data``'s generator (``bot.cli.demo_data.generate``, a year of cases), VACUUM ANALYZE, then
 times with the functions the console calls (``bot.dispatch.case_search``, ``--runs`` each, after a warm-up):
 
 - the dashboard: ``counters`` + ``newest`` (reference: a plain ``SELECT count(*)`` of the cases);
@@ -48,7 +48,7 @@ from sqlalchemy import Engine, event, func, select, text  # noqa: E402
 from sqlalchemy.orm import Session, selectinload  # noqa: E402
 
 from bot import create_app  # noqa: E402
-from bot.cli.demo import generate  # noqa: E402
+from bot.cli.demo_data import generate  # noqa: E402
 from bot.config import Settings, normalise_database_url  # noqa: E402
 from bot.dispatch.case_search import CaseFilter, counters, newest, search  # noqa: E402
 from bot.dispatch.directory import load_directory, read_directory  # noqa: E402
