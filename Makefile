@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint bench train clean
+.PHONY: install run test lint bench mutation train clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,10 +33,13 @@ bench: install
 	$(BIN)/python benchmarks/dispatch.py
 	$(BIN)/python benchmarks/duplicates.py
 
+mutation: install  # mutmut on the rule modules, then a score (docs/mutation.md); MUTANTS='bot.links.*' for a part
+	$(BIN)/python benchmarks/mutation.py $(MUTANTS)
+
 train: install
 	$(BIN)/citybot train-classifier
 	$(BIN)/citybot evaluate-classifier
 
 clean:  # also stops the embedded Redis that `make run` leaves running for the next run
 	-[ -f instance/redis/redis.pid ] && kill $$(cat instance/redis/redis.pid)
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache mutants
