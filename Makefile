@@ -9,7 +9,7 @@ FAKE_PORT ?= 5001
 # virtualenv; pip alone when that fails, or with `make UV=`.
 UV ?= $(shell command -v uv || echo $(BIN)/uv)
 
-.PHONY: install run test lint check-install bench train clean
+.PHONY: install run test lint check-install bench mutation train clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,10 +45,13 @@ bench: install
 	$(BIN)/python benchmarks/dispatch.py
 	$(BIN)/python benchmarks/duplicates.py
 
+mutation: install  # mutmut on the rule modules, then a score (docs/mutation.md); MUTANTS='bot.links.*' for a part
+	$(BIN)/python benchmarks/mutation.py $(MUTANTS)
+
 train: install
 	$(BIN)/citybot train-classifier
 	$(BIN)/citybot evaluate-classifier
 
 clean:  # also stops the embedded Redis that `make run` leaves running for the next run
 	-[ -f instance/redis/redis.pid ] && kill $$(cat instance/redis/redis.pid)
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache mutants
