@@ -173,3 +173,31 @@ def test_pages_carry_a_strict_csp_and_no_inline_script(app, wechat, run_worker):
         assert not re.search(r"<script(?![^>]*\ssrc=)[^>]*>", html), f"inline script on {path}"
         assert not re.search(r"\son[a-z]+=", html) and " style=" not in html, f"inline handler or style on {path}"
     assert timedelta(hours=SESSION_HOURS) == app.permanent_session_lifetime
+
+
+def test_the_admin_manages_accounts_in_the_console_and_nobody_else_may(app):
+    admin = signed_in(app, "chief", "admin", name="局长")
+    page = admin.get("/console/users")
+    assert page.status_code == 200 and "chief" in page.get_data(as_text=True)
+    token = csrf_token(admin, "/console/users")
+    added = admin.post("/console/users", data={"username": "wangfang", "name": "王芳", "role": "dispatcher",
+                                                 "password": PASSWORD, "csrf_token": token})
+    assert added.status_code == 302
+    listing = admin.get("/console/users").get_data(as_text=True)
+    assert "王芳" in listing and "已添加账号 wangfang" in listing
+    fresh = app.test_client()
+    assert login(fresh, "wangfang").status_code == 302  # the new dispatcher can sign in
+    weak = admin.post("/console/users", data={"username": "x", "role": "viewer", "password": "1",
+                                                "csrf_token": csrf_token(admin, "/console/users")})
+    assert weak.status_code == 302 and "未能添加" in admin.get("/console/users").get_data(as_text=True)
+    assert admin.post("/console/users/wangfang/disable",
+                      data={"csrf_token": csrf_token(admin, "/console/users")}).status_code == 302
+    assert fresh.get("/console/").status_code in (302, 401)  # disabling ends the open session
+    assert login(app.test_client(), "wangfang").status_code != 302
+    assert admin.post("/console/users/chief/disable", data={"csrf_token": csrf_token(admin, "/console/users")})
+    assert "不能停用自己的账号" in admin.get("/console/users").get_data(as_text=True)
+    for role in ("dispatcher", "leader", "viewer", "operator"):
+        other = signed_in(app, f"not-admin-{role}", role, unit="SQ02" if role == "leader" else None)
+        assert other.get("/console/users").status_code in (403, 404)
+        assert other.post("/console/users", data={"username": "sneaky", "role": "admin", "password": PASSWORD,
+                                                   "csrf_token": csrf_token(other, "/console/")}).status_code in (403, 404)

@@ -34,6 +34,7 @@ RULES: dict[str, frozenset[Role]] = {
     "decide": frozenset({ADMIN, DISPATCHER}),  # every decision on a case, extensions
     "note": frozenset({ADMIN, DISPATCHER, LEADER}),  # internal notes
     "areas": frozenset({ADMIN}),  # grid files
+    "accounts": frozenset({ADMIN}),  # console users
 }
 # What each action on a case needs.
 ACTIONS: dict[str, str] = {"dispatch": "decide", "close": "decide", "rework": "decide", "invalidate": "decide",
