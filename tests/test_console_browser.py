@@ -90,3 +90,22 @@ def test_triage_dispatch_resolve_verify_and_close_in_the_browser(app, live_url, 
     page.goto(f"{live_url}/console/cases")
     shot(page, "6-cases")
     assert not [p for p in page.problems if "Content Security Policy" in p or "Refused" in p], page.problems
+
+
+def test_the_admin_adds_an_account_in_the_browser(app, live_url, browser_page):
+    page, expect = browser_page, playwright_api.expect
+    add_user(app, "chief", "admin", name="局长")
+    page.goto(f"{live_url}/console/login")
+    page.fill("input[name=username]", "chief")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button.primary")
+    page.click("nav >> text=账号")
+    page.fill("form[action$='/console/users'] input[name=username]", "wangfang")
+    page.fill("form[action$='/console/users'] input[name=name]", "王芳")
+    page.select_option("form[action$='/console/users'] select[name=role]", "dispatcher")
+    page.fill("form[action$='/console/users'] input[name=password]", PASSWORD)
+    page.click("form[action$='/console/users'] button.primary")
+    expect(page.locator(".flash.ok")).to_contain_text("已添加账号 wangfang")
+    expect(page.locator("table.list")).to_contain_text("王芳")
+    shot(page, "7-users")
+    assert not [p for p in page.problems if "Content Security Policy" in p or "Refused" in p], page.problems
