@@ -5,6 +5,8 @@ The same service functions as ``citybot user add|passwd|disable|list`` (``bot.ac
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -29,6 +31,17 @@ def _done(message: str, error: bool = False) -> Response:
     return redirect(url_for("console.user_list"))
 
 
+def _change(change: Callable[[], object], done: str, refused: str) -> Response:
+    """Run one account change in the request's transaction; a refusal changes nothing and says why."""
+    try:
+        change()
+        db().commit()
+    except users.AccountError as reason:
+        db().rollback()
+        return _done(f"{refused}：{reason}", error=True)
+    return _done(done)
+
+
 @bp.post("/users")
 @require("accounts")
 def user_add() -> Response:
@@ -50,13 +63,8 @@ def user_add() -> Response:
 @bp.post("/users/<username>/passwd")
 @require("accounts")
 def user_passwd(username: str) -> Response:
-    try:
-        users.set_password(db(), username, request.form.get("password", ""))
-        db().commit()
-    except users.AccountError as refused:
-        db().rollback()
-        return _done(f"未能修改密码：{refused}", error=True)
-    return _done(f"已为 {username} 设置新密码，其已登录的会话随之失效。")
+    return _change(lambda: users.set_password(db(), username, request.form.get("password", "")),
+                   f"已为 {username} 设置新密码，其已登录的会话随之失效。", "未能修改密码")
 
 
 @bp.post("/users/<username>/disable")
@@ -64,10 +72,4 @@ def user_passwd(username: str) -> Response:
 def user_disable(username: str) -> Response:
     if users.normalise_username(username) == me().username:
         return _done("不能停用自己的账号。", error=True)
-    try:
-        users.disable(db(), username)
-        db().commit()
-    except users.AccountError as refused:
-        db().rollback()
-        return _done(f"未能停用：{refused}", error=True)
-    return _done(f"已停用 {username}（保留在案件记录中，不能再登录）。")
+    return _change(lambda: users.disable(db(), username), f"已停用 {username}（保留在案件记录中，不能再登录）。", "未能停用")
