@@ -76,9 +76,8 @@ def figures_by(session: Session, period: Period, scope: Scope, *, now: datetime,
     put(session.execute(select(*key, func.count()).where(window.holds(Case.first_dispatched_at), *where)
                         .group_by(*key)), "dispatched")
     closes = _closes(window)
-    put(session.execute(select(*key, func.count(), func.sum(closes.c.on_time)).select_from(closes)
-                        .join(Case, Case.id == closes.c.case_id).where(*where).group_by(*key)),
-        "closed", "closed_on_time")
+    put(session.execute(_with_case(select(*key, func.count(), func.sum(closes.c.on_time)).select_from(closes),
+                                   closes.c.case_id, key, where)), "closed", "closed_on_time")
     put(session.execute(_open_due(window, key, where)), "open_due", "open_overdue")
     put(session.execute(_steps(window, key, where)), "reopened", "extended", "resolved")
     put(session.execute(_ratings(window, key, where)), "rated", "r1", "r2", "r3")
@@ -159,18 +158,23 @@ def _open_due(window: Window, key: list[ColumnElement[Any]], where: list[ColumnE
 def _steps(window: Window, key: list[ColumnElement[Any]], where: list[ColumnElement[bool]]) -> Select[Any]:
     action = CaseEvent.action
     resolved = func.count(case((action == "resolve", CaseEvent.case_id)).distinct())
-    return (select(*key, func.count().filter(action == "reopen"), func.count().filter(action == "extension_approved"),
+    query = select(*key, func.count().filter(action == "reopen"), func.count().filter(action == "extension_approved"),
                    resolved)
-            .select_from(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
-            .where(action.in_(("reopen", "extension_approved", "resolve")), window.holds(CaseEvent.at), *where)
-            .group_by(*key))
+    return _with_case(query.select_from(CaseEvent)
+                      .where(action.in_(("reopen", "extension_approved", "resolve")), window.holds(CaseEvent.at)),
+                      CaseEvent.case_id, key, where)
 
 
 def _ratings(window: Window, key: list[ColumnElement[Any]], where: list[ColumnElement[bool]]) -> Select[Any]:
-    return (select(*key, func.count(Rating.case_id.distinct()),
-                   *(func.count().filter(Rating.value == value) for value in (SATISFIED, FAIRLY_SATISFIED,
-                                                                              DISSATISFIED)))
-            .select_from(Rating).join(Case, Case.id == Rating.case_id).where(window.holds(Rating.at), *where).group_by(*key))
+    values = (SATISFIED, FAIRLY_SATISFIED, DISSATISFIED)
+    query = select(*key, func.count(Rating.case_id.distinct()),
+                   *(func.count().filter(Rating.value == v) for v in values))
+    return _with_case(query.select_from(Rating).where(window.holds(Rating.at)), Rating.case_id, key, where)
 
 
-
+def _with_case(query: Select[Any], case_id: Any, key: list[ColumnElement[Any]],
+               where: list[ColumnElement[bool]]) -> Select[Any]:
+    """Join the case only when the scope or the split needs its columns (totals count the steps alone)."""
+    if not key and not where:
+        return query
+    return query.join(Case, Case.id == case_id).where(*where).group_by(*key)
