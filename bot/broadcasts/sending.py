@@ -89,7 +89,7 @@ def _plan(session: Session, deps: Deps, broadcast: Broadcast, now: datetime) -> 
     parts = 1 if whole else -(-count // MASS_SEND_MAX)
     ids = included.subquery()
     # Balanced parts (rank * parts // count): never a last part of one openid, which WeChat refuses.
-    part = ((func.row_number().over(order_by=ids.c.id) - 1) * parts) / count
+    part = ((func.row_number().over(order_by=ids.c.id) - 1) * parts) // count
     session.execute(insert(BroadcastRecipient).from_select(
         ["broadcast_id", "resident_id", "part", "month", "counted"],
         select(literal(broadcast.id), ids.c.id, part, literal(month), true())))

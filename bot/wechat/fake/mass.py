@@ -6,7 +6,8 @@
 ``clientmsgid`` answers errcode 45065 with the earlier job's ``msg_id`` and sends nothing.
 
 ``POST /_fake/mass-finish`` posts a job's ``MASSSENDJOBFINISH`` event to a webhook, signed with its token, as
-WeChat does once a job has run; ``POST /_fake/followers`` says whom ``is_to_all`` reaches.
+WeChat does once a job has run; ``GET /_fake/mass-jobs`` lists the jobs; ``POST /_fake/followers`` says whom
+``is_to_all`` reaches.
 """
 
 from __future__ import annotations
@@ -146,6 +147,13 @@ def add_material() -> Response:
         return error(40004, "invalid media type")
     media_id = state().add_media(upload.read(), upload.mimetype or "application/octet-stream")
     return jsonify(media_id=media_id, url=f"http://mmbiz.qpic.cn/fake/{media_id}")
+
+
+@controls.get("/mass-jobs")
+def control_mass_jobs() -> Response:
+    """The mass-send jobs WeChat would have run (a repeated clientmsgid adds none)."""
+    return jsonify(jobs=[{"msg_id": j.msg_id, "msg_data_id": j.msg_data_id, "clientmsgid": j.clientmsgid,
+                          "openids": j.openids, "msgtype": j.msgtype} for j in state().mass_jobs.values()])
 
 
 @controls.post("/followers")
