@@ -105,8 +105,9 @@ def test_compose_page_in_the_browser(app, live_url, db):
         make_resident(db)
     add_user(app, "alice", "dispatcher", name="李调度")
     with chromium_page(1366, 900) as page:
-        problems: list[str] = []
-        page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+        problems: list[str] = []  # failed requests (the browser's own favicon.ico aside) and script errors
+        page.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico") and problems.append(r.url))
+        page.on("pageerror", lambda e: problems.append(str(e)))
         page.goto(f"{live_url}/console/login")
         page.fill("input[name=username]", "alice")
         page.fill("input[name=password]", PASSWORD)
