@@ -94,7 +94,7 @@ def _plan(session: Session, deps: Deps, broadcast: Broadcast, now: datetime) -> 
         ["broadcast_id", "resident_id", "part", "month", "counted"],
         select(literal(broadcast.id), ids.c.id, part, literal(month), true())))
     sizes = dict(session.execute(select(BroadcastRecipient.part, func.count()).where(
-        BroadcastRecipient.broadcast_id == broadcast.id).group_by(BroadcastRecipient.part)).tuples().all())
+        BroadcastRecipient.broadcast_id == broadcast.id).group_by(BroadcastRecipient.part)).all())
     method = ("all" if audience.kind is AudienceKind.ALL else "tag") if whole else "openids"
     for number in range(parts):
         session.add(BroadcastSend(broadcast_id=broadcast.id, part=number, method=method, size=sizes.get(number, 0),
@@ -190,7 +190,7 @@ def _conclude(session: Session, deps: Deps, broadcast_id: int) -> str:
     """All parts done: the broadcast is sent, or failed with the first part's error."""
     broadcast = session.get_one(Broadcast, broadcast_id, with_for_update=True)
     states = dict(session.execute(select(BroadcastSend.state, func.min(BroadcastSend.error)).where(
-        BroadcastSend.broadcast_id == broadcast_id).group_by(BroadcastSend.state)).tuples().all())
+        BroadcastSend.broadcast_id == broadcast_id).group_by(BroadcastSend.state)).all())
     if broadcast.state == BroadcastState.SENDING and "pending" not in states:
         _finish(broadcast, deps.now(), states.get("failed") if "failed" in states else None)
         if "failed" in states and not broadcast.error:

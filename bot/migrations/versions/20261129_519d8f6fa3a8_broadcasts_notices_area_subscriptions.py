@@ -1,8 +1,8 @@
 """broadcasts notices area subscriptions
 
-Revision ID: abc8442e8d4a
+Revision ID: 519d8f6fa3a8
 Revises: fd5af7860c6d
-Create Date: 2026-11-29 21:50:31.498914
+Create Date: 2026-11-29 22:19:51.194422
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import bot.models.base
 
 
-revision = 'abc8442e8d4a'
+revision = '519d8f6fa3a8'
 down_revision = 'fd5af7860c6d'
 branch_labels = None
 depends_on = None
@@ -56,6 +56,15 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_broadcast_send_at'), 'broadcast', ['send_at'], unique=False)
     op.create_index(op.f('ix_broadcast_state'), 'broadcast', ['state'], unique=False)
+    op.create_table('broadcast_recipient',
+    sa.Column('broadcast_id', sa.Integer(), nullable=False),
+    sa.Column('part', sa.Integer(), nullable=False),
+    sa.Column('resident_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('counted', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('broadcast_id', 'part', 'resident_id', name=op.f('pk_broadcast_recipient'))
+    )
+    op.create_index('ix_broadcast_recipient_month_resident', 'broadcast_recipient', ['month', 'resident_id'], unique=False)
     op.create_table('area_subscription',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('resident_id', sa.Integer(), nullable=False),
@@ -71,17 +80,6 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_area_subscription_area'), 'area_subscription', ['area'], unique=False)
     op.create_index(op.f('ix_area_subscription_resident_id'), 'area_subscription', ['resident_id'], unique=False)
-    op.create_table('broadcast_recipient',
-    sa.Column('broadcast_id', sa.Integer(), nullable=False),
-    sa.Column('resident_id', sa.Integer(), nullable=False),
-    sa.Column('part', sa.Integer(), nullable=False),
-    sa.Column('month', sa.String(length=7), nullable=False),
-    sa.Column('counted', sa.Boolean(), nullable=False),
-    sa.ForeignKeyConstraint(['broadcast_id'], ['broadcast.id'], name=op.f('fk_broadcast_recipient_broadcast_id_broadcast')),
-    sa.ForeignKeyConstraint(['resident_id'], ['resident.id'], name=op.f('fk_broadcast_recipient_resident_id_resident')),
-    sa.PrimaryKeyConstraint('broadcast_id', 'resident_id', name=op.f('pk_broadcast_recipient'))
-    )
-    op.create_index('ix_broadcast_recipient_month_resident', 'broadcast_recipient', ['month', 'resident_id'], unique=False)
     op.create_table('broadcast_send',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('broadcast_id', sa.Integer(), nullable=False),
@@ -119,11 +117,11 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_broadcast_send_msg_id'), table_name='broadcast_send')
     op.drop_index(op.f('ix_broadcast_send_broadcast_id'), table_name='broadcast_send')
     op.drop_table('broadcast_send')
-    op.drop_index('ix_broadcast_recipient_month_resident', table_name='broadcast_recipient')
-    op.drop_table('broadcast_recipient')
     op.drop_index(op.f('ix_area_subscription_resident_id'), table_name='area_subscription')
     op.drop_index(op.f('ix_area_subscription_area'), table_name='area_subscription')
     op.drop_table('area_subscription')
+    op.drop_index('ix_broadcast_recipient_month_resident', table_name='broadcast_recipient')
+    op.drop_table('broadcast_recipient')
     op.drop_index(op.f('ix_broadcast_state'), table_name='broadcast')
     op.drop_index(op.f('ix_broadcast_send_at'), table_name='broadcast')
     op.drop_table('broadcast')
