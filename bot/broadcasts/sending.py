@@ -17,7 +17,7 @@ in ``over_limit`` (shown in the console), never silently dropped.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -149,7 +149,7 @@ def _send_one(session: Session, deps: Deps, client: OfficialAccountClient, send_
     send.attempts += 1
     try:
         if send.method == "openids":
-            sent = client.mass_send(list(_openids(session, send)), message_of(deps, broadcast), send.clientmsgid)
+            sent = client.mass_send(_openids(session, send), message_of(deps, broadcast), send.clientmsgid)
         else:
             tag_id = _tag_for(session, client, broadcast) if send.method == "tag" else None
             send.tag_id = tag_id
@@ -170,11 +170,12 @@ def _send_one(session: Session, deps: Deps, client: OfficialAccountClient, send_
     return None
 
 
-def _openids(session: Session, send: BroadcastSend) -> Iterator[str]:
-    return iter(session.scalars(select(Resident.openid).join(BroadcastRecipient,
+def _openids(session: Session, send: BroadcastSend) -> list[str]:
+    """The part's openids (one range of the recipients' key)."""
+    return list(session.scalars(select(Resident.openid).join(BroadcastRecipient,
                                                              BroadcastRecipient.resident_id == Resident.id)
                                 .where(BroadcastRecipient.broadcast_id == send.broadcast_id,
-                                       BroadcastRecipient.part == send.part).order_by(Resident.id)).all())
+                                       BroadcastRecipient.part == send.part).order_by(BroadcastRecipient.resident_id)))
 
 
 def _tag_for(session: Session, client: OfficialAccountClient, broadcast: Broadcast) -> int:
