@@ -12,8 +12,8 @@
     var el = document.getElementById(id);
     if (!el || !window.echarts) { return; }
     var drawn = echarts.init(el, null, { renderer: "canvas" });
+    drawn.on("finished", function () { el.dataset.ready = "1"; });  // before setOption: it may draw at once
     drawn.setOption(Object.assign({ textStyle: { fontFamily: font }, animation: false }, option));
-    drawn.on("finished", function () { el.dataset.ready = "1"; });
     charts.push(drawn);
   }
 

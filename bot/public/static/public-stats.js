@@ -8,6 +8,7 @@
   var el = document.getElementById("category-chart");
   if (el && window.echarts) {
     var chart = echarts.init(el, null, { renderer: "canvas" });
+    chart.on("finished", function () { el.dataset.ready = "1"; });  // before setOption: it may draw at once
     chart.setOption({
       animation: false,
       textStyle: { fontFamily: '-apple-system, "PingFang SC", "Noto Sans CJK SC", sans-serif' },
@@ -20,7 +21,6 @@
       series: [{ name: data.months[0], type: "bar", data: data.categories.now, barMaxWidth: 12 },
                { name: data.months[1], type: "bar", data: data.categories.before, barMaxWidth: 12 }]
     });
-    chart.on("finished", function () { el.dataset.ready = "1"; });
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
