@@ -18,8 +18,8 @@ from bot.console.access import me, require, unit_scope
 from bot.console.blueprint import bp, db, deps
 from bot.dispatch.case_search import CaseFilter
 from bot.stats.breakdowns import MIN_DUE, grid_counts, ranking, resolve_hours, sla, trend
-from bot.stats.counting import figures, figures_by
-from bot.stats.figures import Figures, percent
+from bot.stats.counting import figures_by
+from bot.stats.figures import Figures, percent, total
 from bot.stats.period import Kind, Period, Scope
 
 MAX_DAYS = 366  # a custom period longer than a year is cut (the trend has one point a day)
@@ -125,10 +125,9 @@ def _sla_links(scope: Scope, today: date) -> dict[str, str] | None:
     """The case lists behind the SLA numbers (for the roles that may open cases)."""
     if not me().can("cases"):
         return None
-    base = {"unit": scope.unit, "category": scope.category, "channel": scope.channel}
-
     def link(**fields: Any) -> str:
-        return url_for("console.case_list", **dict(CaseFilter(**base, **fields).to_args()))
+        listed = CaseFilter(unit=scope.unit, category=scope.category, channel=scope.channel, **fields)
+        return url_for("console.case_list", **dict[str, Any](listed.to_args()))
 
     return {"due_today": link(due_on=today), "overdue": link(overdue=True)}
 
@@ -143,12 +142,12 @@ def stats_page() -> str:
     previous, scope = period.previous(), chosen_scope()
     kw: dict[str, Any] = {"now": now, "zone": zone}
 
-    current, before = figures(session, period, scope, **kw), figures(session, previous, scope, **kw)
+    split = {p: figures_by(session, p, scope, by="category", **kw) for p in (period, previous)}
+    current, before = total(split[period]), total(split[previous])
     rates, counts = _big_numbers(current, before)
     categories = services.taxonomy.categories
     category_names = {code: c.name for code, c in categories.items()}
-    top = _categories(figures_by(session, period, scope, by="category", **kw),
-                      figures_by(session, previous, scope, by="category", **kw), category_names)
+    top = _categories(split[period], split[previous], category_names)
     units = ranking(figures_by(session, period, scope, by="unit", **kw))
     by_category = resolve_hours(session, period, scope, by="category", **kw)
     by_unit = resolve_hours(session, period, scope, by="unit", **kw)

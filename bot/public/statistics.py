@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Response, render_template, request, send_from_directory
+from flask import render_template, request, send_from_directory
+from werkzeug.wrappers import Response
 from sqlalchemy import select
 
 from bot.extensions import get_db
@@ -21,8 +22,8 @@ from bot.models import Grid, Unit
 from bot.public.pages import bp
 from bot.services import get_services
 from bot.stats.breakdowns import MIN_DUE, grid_counts, ranking
-from bot.stats.counting import figures, figures_by
-from bot.stats.figures import Figures, percent
+from bot.stats.counting import figures_by
+from bot.stats.figures import Figures, percent, total
 from bot.stats.period import Period, Scope
 
 MAX_AGE = 300
@@ -74,7 +75,7 @@ def public_stats() -> Response:
                    last.label: grid_counts(session, last, town, what="closed", **kw)},
         "grids": {"type": "FeatureCollection", "features": grids},
     }
-    months = [_headline(p, figures(session, p, town, **kw)) for p in (this, last)]
+    months = [_headline(p, total(by_category[p])) for p in (this, last)]
     units = _units([figures_by(session, p, town, by="unit", **kw) for p in (this, last)], unit_names)
     tiles = services.settings.console_tile_url
     body = render_template("public/stats.html", months=months, units=units, chart=chart, min_due=MIN_DUE,
