@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import render_template, request, send_from_directory
-from werkzeug.wrappers import Response
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from bot.extensions import get_db
 from bot.models import Grid, Unit
