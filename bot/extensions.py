@@ -45,6 +45,11 @@ class Database:
     def init_app(self, app: Flask, settings: Settings) -> None:
         url = settings.database_url
         kwargs: dict = {"pool_pre_ping": True}
+        if url.startswith("postgresql"):
+            # No JIT: the statistics' as-of subqueries (run only for cases changed after a period ended) make the
+            # planner's cost estimates huge, and JIT-compiling each statement took 0.5–1.8 s for 0.1 s of work
+            # (docs/stats-performance.md). Our queries are short; JIT never pays for itself here.
+            kwargs["connect_args"] = {"options": "-c jit=off"}
         if url.startswith("sqlite"):
             settings.instance_dir.mkdir(parents=True, exist_ok=True)
             kwargs = {"connect_args": {"timeout": 30, "check_same_thread": False}}
