@@ -26,6 +26,7 @@ from bot.models import Case, Media, OutboundMessage, Resident
 from bot.notifications.held import summarize_held
 from bot.outbound import Delivery
 from bot.services import get_services
+from bot.stats.snapshots import default_views
 from bot.wechat.client import OfficialAccountClient, WeWorkClient
 from bot.wechat.errors import WeChatAPIError
 
@@ -127,6 +128,13 @@ def auto_close() -> int:
     """Resolved cases without objection for AUTO_CLOSE_HOURS are closed."""
     with get_db().transaction() as session:
         return feedback.auto_close(session, get_services().deps)
+
+
+def refresh_stats() -> int:
+    """The statistics pages' default views, recomputed so people read them instead of waiting for them."""
+    deps = get_services().deps
+    with get_db().transaction() as session:
+        return default_views(session, now=deps.now(), zone=deps.calendar.zone)
 
 
 def sweep() -> dict[str, int]:

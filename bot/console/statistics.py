@@ -17,10 +17,10 @@ from bot.console import labels
 from bot.console.access import me, require, unit_scope
 from bot.console.blueprint import bp, db, deps
 from bot.dispatch.case_search import CaseFilter
-from bot.stats.breakdowns import MIN_DUE, grid_counts, ranking, resolve_hours, sla, trend
-from bot.stats.counting import figures_by
+from bot.stats.breakdowns import MIN_DUE, ranking, sla
 from bot.stats.figures import Figures, percent, total
 from bot.stats.period import Kind, Period, Scope
+from bot.stats.snapshots import Snapshots
 
 MAX_DAYS = 366  # a custom period longer than a year is cut (the trend has one point a day)
 TOP_CATEGORIES = 10
@@ -140,25 +140,25 @@ def stats_page() -> str:
     today = now.astimezone(zone).date()
     period, complaint = chosen_period(today)
     previous, scope = period.previous(), chosen_scope()
-    kw: dict[str, Any] = {"now": now, "zone": zone}
+    stats = Snapshots(session, now=now, zone=zone)
 
-    split = {p: figures_by(session, p, scope, by="category", **kw) for p in (period, previous)}
+    split = {p: stats.figures_by(p, scope, "category") for p in (period, previous)}
     current, before = total(split[period]), total(split[previous])
     rates, counts = _big_numbers(current, before)
     categories = services.taxonomy.categories
     category_names = {code: c.name for code, c in categories.items()}
     top = _categories(split[period], split[previous], category_names)
-    units = ranking(figures_by(session, period, scope, by="unit", **kw))
-    by_category = resolve_hours(session, period, scope, by="category", **kw)
-    by_unit = resolve_hours(session, period, scope, by="unit", **kw)
-    days = trend(session, period, scope, **kw)
+    units = ranking(stats.figures_by(period, scope, "unit"))
+    by_category = stats.resolve_hours(period, scope, "category")
+    by_unit = stats.resolve_hours(period, scope, "unit")
+    days = stats.trend(period, scope)
     chart = {
         "trend": {"days": [d.day.strftime("%m-%d") for d in days], "received": [d.received for d in days],
                   "dispatched": [d.dispatched for d in days], "closed": [d.closed for d in days]},
         "categories": {"names": [row["name"] for row in top], "now": [row["received"] for row in top],
                        "before": [row["before"] for row in top], "label": period.label, "previous": previous.label},
-        "heat": {"received": grid_counts(session, period, scope, what="received", **kw),
-                 "overdue": grid_counts(session, period, scope, what="overdue", **kw)},
+        "heat": {"received": stats.grid_counts(period, scope, "received"),
+                 "overdue": stats.grid_counts(period, scope, "overdue")},
     }
     return render_template(
         "console/stats.html", period=period, previous=previous, scope=scope, complaint=complaint, kinds=KINDS,
@@ -168,10 +168,10 @@ def stats_page() -> str:
         by_unit=sorted(by_unit.items(), key=lambda kv: (-kv[1].resolutions, str(kv[0]))),
         category_names=category_names, big_classes=services.taxonomy.big_classes, categories=categories,
         channels=labels.CHANNELS, sla=sla(session, scope, now=now, zone=zone), sla_links=_sla_links(scope, today),
-        chart=chart, grids_url=url_for("console.map_grids"), as_of=_as_of(period, now))
+        chart=chart, grids_url=url_for("console.map_grids"), as_of=_as_of(period, stats))
 
 
-def _as_of(period: Period, now: datetime) -> datetime | None:
-    """When a period is still running, the figures are as of now (shown on the page)."""
-    start, end = period.bounds(deps().calendar.zone)
-    return now if start <= now < end else None
+def _as_of(period: Period, stats: Snapshots) -> datetime | None:
+    """When a period is still running, the moment its figures are as of (at most a few minutes ago)."""
+    start, end = period.bounds(stats.zone)
+    return stats.as_of if start <= stats.now < end else None

@@ -11,6 +11,7 @@ from bot.models.media import Media
 from bot.models.message import InboundMessage
 from bot.models.outbound import OutboundMessage
 from bot.models.resident import Resident
+from bot.models.snapshot import StatsSnapshot
 
 __all__ = [
     "AreaSubscription",
@@ -34,5 +35,6 @@ __all__ = [
     "Media",
     "Resident",
     "Staff",
+    "StatsSnapshot",
     "Unit",
 ]

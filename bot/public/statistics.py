@@ -21,10 +21,10 @@ from bot.extensions import get_db
 from bot.models import Grid, Unit
 from bot.public.pages import bp
 from bot.services import get_services
-from bot.stats.breakdowns import MIN_DUE, grid_counts, ranking
-from bot.stats.counting import figures_by
+from bot.stats.breakdowns import MIN_DUE, ranking
 from bot.stats.figures import Figures, percent, total
 from bot.stats.period import Period, Scope
+from bot.stats.snapshots import Snapshots
 
 MAX_AGE = 300
 TOP_CATEGORIES = 8
@@ -58,10 +58,10 @@ def public_stats() -> Response:
     now, zone = deps.now(), deps.calendar.zone
     this = Period.month(now.astimezone(zone).date())
     last, town = this.previous(), Scope()
-    kw: dict[str, Any] = {"now": now, "zone": zone}
+    stats = Snapshots(session, now=now, zone=zone)
     unit_names = {code: name for code, name in session.execute(select(Unit.code, Unit.name))}
     categories = {code: c.name for code, c in deps.taxonomy.categories.items()}
-    by_category = {p: figures_by(session, p, town, by="category", **kw) for p in (this, last)}
+    by_category = {p: stats.figures_by(p, town, "category") for p in (this, last)}
     top = sorted((c for c, f in by_category[this].items() if c and f.received),
                  key=lambda c: (-by_category[this][c].received, c))[:TOP_CATEGORIES]
     grids = [{"type": "Feature", "geometry": json.loads(g.geometry), "properties": {"code": g.code, "name": g.name}}
@@ -71,15 +71,14 @@ def public_stats() -> Response:
         "categories": {"names": [categories.get(c, c) for c in top],
                        "now": [by_category[this][c].received for c in top],
                        "before": [by_category[last].get(c, Figures()).received for c in top]},
-        "closed": {this.label: grid_counts(session, this, town, what="closed", **kw),
-                   last.label: grid_counts(session, last, town, what="closed", **kw)},
+        "closed": {p.label: stats.grid_counts(p, town, "closed") for p in (this, last)},
         "grids": {"type": "FeatureCollection", "features": grids},
     }
     months = [_headline(p, total(by_category[p])) for p in (this, last)]
-    units = _units([figures_by(session, p, town, by="unit", **kw) for p in (this, last)], unit_names)
+    units = _units([stats.figures_by(p, town, "unit") for p in (this, last)], unit_names)
     tiles = services.settings.console_tile_url
     body = render_template("public/stats.html", months=months, units=units, chart=chart, min_due=MIN_DUE,
-                           as_of=now.astimezone(zone), tiles=tiles)
+                           as_of=stats.as_of.astimezone(zone), tiles=tiles)
     response = Response(body, mimetype="text/html")
     response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
     response.expires = now + timedelta(seconds=MAX_AGE)
