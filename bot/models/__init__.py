@@ -9,6 +9,7 @@ from bot.models.directory import Staff, Unit
 from bot.models.media import Media
 from bot.models.message import InboundMessage
 from bot.models.outbound import OutboundMessage
+from bot.models.report import StatsReport
 from bot.models.resident import Resident
 
 __all__ = [
@@ -28,5 +29,6 @@ __all__ = [
     "Media",
     "Resident",
     "Staff",
+    "StatsReport",
     "Unit",
 ]
