@@ -17,7 +17,8 @@ from bot.jobs import enqueue
 
 log = logging.getLogger(__name__)
 
-PERIODIC: dict[str, int] = {"escalate": 60, "auto_close": 300, "sweep": 60}  # job name -> interval in seconds
+# job name -> interval in seconds ("reports" makes the due 一周一报 / 一月公示 that are missing)
+PERIODIC: dict[str, int] = {"escalate": 60, "auto_close": 300, "sweep": 60, "reports": 300}
 
 
 def tick(app: Flask) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, LargeBinary, String, UniqueConstraint
@@ -30,3 +30,11 @@ class StatsReport(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     figures: Mapped[dict[str, Any]] = mapped_column(JSON)  # Figures.as_json() for the period and the one before
     workbook: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # loaded only for a download
+
+    @property
+    def filename(self) -> str:
+        """``一周一报_2026-11-23至2026-11-29.xlsx``, ``一月公示_2026年11月.xlsx`` (what leaders see in WeChat Work)."""
+        if self.kind == "month":
+            return f"一月公示_{self.period_start.year}年{self.period_start.month}月.xlsx"
+        last = self.period_end - timedelta(days=1)
+        return f"{'一周一报' if self.kind == 'week' else '统计报表'}_{self.period_start}至{last}.xlsx"

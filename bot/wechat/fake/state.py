@@ -27,6 +27,7 @@ class FakeState:
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     calls: list[dict[str, Any]] = field(default_factory=list)
     faults: dict[str, Fault] = field(default_factory=dict)  # path -> fault
+    corps: set[str] = field(default_factory=set)  # the ids above that took a WeChat Work token (gettoken)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, path: str, params: dict[str, str], body: Any) -> dict[str, Any]:
@@ -55,6 +56,10 @@ class FakeState:
             self.tokens = {t: a for t, a in self.tokens.items() if a != appid}  # old ones die
             self.tokens[token] = appid
             return token
+
+    def is_corp_token(self, token: str) -> bool:
+        with self.lock:
+            return self.tokens.get(token) in self.corps
 
     def add_media(self, data: bytes, content_type: str) -> str:
         media_id = secrets.token_urlsafe(24)
