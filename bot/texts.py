@@ -293,7 +293,8 @@ def report_summary(kind: str, label: str, current: dict, previous: dict) -> str:
     (``current``/``previous`` as ``citybot stats --json`` gives them; a rate without cases is "—")."""
     title, before = REPORT_TITLES.get(kind, ("统计报表", "上期"))
     received, change = current["received"], current["received"] - previous["received"]
-    parts = [f"受理 {received} 件（较{before}{change:+d} 件）" if change else f"受理 {received} 件（与{before}持平）"]
+    trend = f"较{before}{'增加' if change > 0 else '减少'} {abs(change)} 件" if change else f"与{before}持平"
+    parts = [f"受理 {received} 件（{trend}）"]
     for key, name in REPORT_RATES:
         now, then = current.get(key), previous.get(key)
         value = "—" if now is None else f"{now * 100:.1f}%"
@@ -302,7 +303,8 @@ def report_summary(kind: str, label: str, current: dict, previous: dict) -> str:
         elif round((now - then) * 1000) == 0:
             parts.append(f"{name} {value}（与{before}持平）")
         else:
-            parts.append(f"{name} {value}（较{before}{(now - then) * 100:+.1f} 个百分点）")
+            points = (now - then) * 100
+            parts.append(f"{name} {value}（较{before}{'上升' if points > 0 else '下降'} {abs(points):.1f} 个百分点）")
     return f"【{title}】{label}：{'，'.join(parts)}。详见随后发送的统计表。"
 
 
