@@ -26,8 +26,7 @@ from bot.stats.period import Kind, Period, Scope
 from bot.stats.reports import due_periods, produce
 from tests.conftest import HAVE_POSTGRES
 from tests.console import fresh_session, signed_in
-from tests.support import BARBECUE, TUESDAY_9AM, ZONE, freeze, report_case, resolve, squad_messages, the_case, \
-    tick_now
+from tests.support import BARBECUE, TUESDAY_9AM, ZONE, freeze, report_case, resolve, squad_messages, the_case, tick_now
 from worker import jobs
 
 ANNA, BO, CHEN = "oReportsResidentAnna00000001", "oReportsResidentBo0000000002", "oReportsResidentChen00000003"
