@@ -94,6 +94,10 @@ def render_workbook(data: ReportData, taxonomy: Taxonomy, zone: ZoneInfo) -> byt
     _overdue(book.add_worksheet("超期清单"), data, taxonomy, styles, zone)
     _reworks(book.add_worksheet("返工清单"), data, taxonomy, styles, zone)
     _charts(book, book.add_worksheet("图表"), data, styles)
+    for sheet in book.worksheets():  # printed: A4 landscape, one page wide
+        sheet.set_paper(9)
+        sheet.set_landscape()
+        sheet.fit_to_pages(1, 0)
     book.close()
     return buffer.getvalue()
 
@@ -239,7 +243,8 @@ def _charts(book: Workbook, sheet: Worksheet, data: ReportData, styles: _Styles)
     sheet.write_string(top, 0, "单位", styles.head)
     sheet.write_string(top, 1, "按期结案率", styles.head)
     for r, row in enumerate(rated, start=top + 1):
-        sheet.write_string(r, 0, data.unit_names.get(row.key, row.key), styles.text)
+        name = data.unit_names.get(row.key, row.key)
+        sheet.write_string(r, 0, name if row.ranked else f"{name}（样本不足）", styles.text)
         sheet.write_number(r, 1, row.figures.on_time_rate or 0.0, styles.rate)
     if rated:
         bar = book.add_chart({"type": "bar"})
@@ -252,5 +257,5 @@ def _charts(book: Workbook, sheet: Worksheet, data: ReportData, styles: _Styles)
         bar.set_legend({"none": True})
         bar.set_size({"width": 640, "height": max(220, 40 * len(rated) + 80)})
         sheet.insert_chart("G18", bar)
-    sheet.set_column(0, 0, 12)
+    sheet.set_column(0, 0, 20)
     sheet.set_column(1, 3, 10)
