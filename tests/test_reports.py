@@ -92,7 +92,7 @@ def test_the_weekly_report_is_made_on_monday_and_sent_to_the_bureaus_leaders(app
     _, reopened, overdue = a_week_of_cases(app, wechat, wework, fake_platform, run_worker, clock)
     freeze(clock, MONDAY_AFTER)
     fake_platform.reset()
-    tick_now(app)
+    tick_now(app, reports=True)
     run_worker()
 
     reports = db.scalars(select(StatsReport).order_by(StatsReport.kind)).all()
@@ -144,7 +144,7 @@ def test_the_weekly_report_is_made_on_monday_and_sent_to_the_bureaus_leaders(app
                                                        ("text", "sent")]
 
     # The next ticks find nothing missing: nothing is made or sent twice.
-    tick_now(app)
+    tick_now(app, reports=True)
     run_worker()
     assert db.scalar(select(func.count()).select_from(StatsReport)) == 2
     assert len(fake_platform.calls("/cgi-bin/media/upload")) == 2
@@ -153,7 +153,7 @@ def test_the_weekly_report_is_made_on_monday_and_sent_to_the_bureaus_leaders(app
 def test_a_failed_upload_is_recorded_and_retried(app, fake_platform, run_worker, clock, db):
     freeze(clock, MONDAY_AFTER)
     fake_platform.fault("/cgi-bin/media/upload", errcode=-1)  # WeChat Work busy once
-    tick_now(app)
+    tick_now(app, reports=True)
     run_worker()
     files = db.scalars(select(OutboundMessage).where(OutboundMessage.kind == "file")).all()
     assert len(files) == 2 and {r.state for r in files} == {"queued", "sent"}
@@ -231,7 +231,7 @@ def test_the_console_lists_the_reports_and_downloads_them(app, wechat, wework, f
     run_worker()
     assert the_case(db, number).state == "dispatched"
     freeze(clock, MONDAY_AFTER)
-    tick_now(app)
+    tick_now(app, reports=True)
     run_worker()
     week = db.scalar(select(StatsReport).where(StatsReport.kind == "week"))
     assert week is not None
