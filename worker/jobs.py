@@ -99,7 +99,8 @@ def reports() -> list[str]:
         return []
     try:
         with get_db().transaction() as session:
-            return [f"{made.report.kind} {made.report.period_start}" for made in produce_due(session, get_services().deps)]
+            return [f"{made.report.kind} {made.report.period_start}: told {made.recipients} leaders"
+                    for made in produce_due(session, get_services().deps)]
     finally:
         with suppress(LockError):  # expired meanwhile: the unique constraint still holds
             lock.release()
