@@ -54,6 +54,8 @@ JOBS: dict[str, JobSpec] = {
                                  retry=Retry(max=2, interval=[5, 30])),
     "sync_area_tags": JobSpec("worker.jobs.sync_area_tags", "low", timeout=600,
                               retry=Retry(max=3, interval=[30, 120, 600])),
+
+    "reports": JobSpec("worker.jobs.reports", "low", timeout=600),
 }
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.config import Settings
 from bot.jobs import JOBS
-from bot.models import Media, OutboundMessage, Resident
+from bot.models import Media, OutboundMessage, Resident, StatsReport
 from bot.notifications.render import Renderer
 from bot.notifications.window import reachable, window_open
 from bot.understanding.taxonomy import Taxonomy
@@ -35,6 +35,7 @@ _retry = JOBS["send_outbound"].retry
 MAX_ATTEMPTS = 1 + (_retry.max if _retry else 0)
 UNFOLLOWED = 43004
 WINDOW_ERRCODES = frozenset({45015, 45047})  # out of the 48-hour window / over its quota
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 Clients = Callable[[str], OfficialAccountClient | WeWorkClient]
 
@@ -74,7 +75,7 @@ class Delivery:
             row.attempts += 1
             attempts = row.attempts
         try:
-            _send(self.clients(channel), channel, target, payload, self._stored_path)
+            _send(self.clients(channel), channel, target, payload, self._stored_path, self._report_file)
         except WeChatAPIError as exc:
             if channel == "wechat" and exc.errcode in WINDOW_ERRCODES:
                 self._record(pk, state="window_closed", errcode=exc.errcode, error=str(exc))
@@ -94,6 +95,11 @@ class Delivery:
         with self.sessions() as session:
             media = session.get(Media, media_pk)
             return Path(self.settings.media_dir) / media.path if media and media.path else None
+
+    def _report_file(self, report_pk: int) -> tuple[str, bytes]:
+        with self.sessions() as session:
+            report = session.get_one(StatsReport, report_pk)
+            return report.filename, report.workbook
 
     def _set_resident(self, openid: str, **values: bool) -> None:
         with self.sessions.begin() as session:
@@ -120,7 +126,7 @@ def template_payload(template_id: str, text: str) -> dict[str, Any]:
 
 
 def _send(client: OfficialAccountClient | WeWorkClient, channel: str, target: str, payload: dict[str, Any],
-          photo_path: Callable[[int], Path | None]) -> None:
+          photo_path: Callable[[int], Path | None], report_file: Callable[[int], tuple[str, bytes]]) -> None:
     if channel == "wechat":
         assert isinstance(client, OfficialAccountClient)
         if payload["msgtype"] == "template":
@@ -131,6 +137,9 @@ def _send(client: OfficialAccountClient | WeWorkClient, channel: str, target: st
             client.send_text(target, payload["text"]["content"])
         return
     assert isinstance(client, WeWorkClient)
+    if payload["msgtype"] == "file":  # a stored report: uploaded at each try (temporary media lasts 3 days)
+        name, content = report_file(payload["report_pk"])
+        payload = {"msgtype": "file", "file": {"media_id": client.upload_file(name, content, XLSX)}}
     kind, _, ids = target.partition(":")
     if kind == "party":
         client.send(payload, party=ids)

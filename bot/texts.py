@@ -312,6 +312,31 @@ def held_summary(lines: list[str], photos: int) -> str:
     return f"您反映的问题有以下新进展：\n{body}{extra}"
 
 
+# -- reports to the bureau's leaders (WeChat Work) -----------------------------------------------------
+REPORT_TITLES = {"week": ("一周一报", "上周"), "month": ("一月公示", "上月")}
+REPORT_RATES = (("closure_rate", "结案率"), ("on_time_rate", "按期结案率"), ("satisfaction_rate", "满意率"))
+
+
+def report_summary(kind: str, label: str, current: dict, previous: dict) -> str:
+    """One paragraph for the leaders: 受理 and the three rates, each against the previous period
+    (``current``/``previous`` as ``citybot stats --json`` gives them; a rate without cases is "—")."""
+    title, before = REPORT_TITLES.get(kind, ("统计报表", "上期"))
+    received, change = current["received"], current["received"] - previous["received"]
+    trend = f"较{before}{'增加' if change > 0 else '减少'} {abs(change)} 件" if change else f"与{before}持平"
+    parts = [f"受理 {received} 件（{trend}）"]
+    for key, name in REPORT_RATES:
+        now, then = current.get(key), previous.get(key)
+        value = "—" if now is None else f"{now * 100:.1f}%"
+        if now is None or then is None:
+            parts.append(f"{name} {value}（{before}无可比数据）" if now is not None else f"{name} —（本期无相应案件）")
+        elif round((now - then) * 1000) == 0:
+            parts.append(f"{name} {value}（与{before}持平）")
+        else:
+            points = (now - then) * 100
+            parts.append(f"{name} {value}（较{before}{'上升' if points > 0 else '下降'} {abs(points):.1f} 个百分点）")
+    return f"【{title}】{label}：{'，'.join(parts)}。详见随后发送的统计表。"
+
+
 # -- pages: errors and links (bot/public) -------------------------------------------------------------
 # status -> (title, what happened and what to do)
 ERRORS: dict[int, tuple[str, str]] = {

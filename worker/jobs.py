@@ -6,8 +6,10 @@ job's transaction registers (pushes, cards, dispatch) is enqueued when it commit
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import timedelta
 
+from redis.exceptions import LockError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select
@@ -26,6 +28,7 @@ from bot.models import Case, Media, OutboundMessage, Resident
 from bot.notifications.held import summarize_held
 from bot.outbound import Delivery
 from bot.services import get_services
+from bot.stats.reports import produce_due
 from bot.stats.snapshots import default_views
 from bot.wechat.client import OfficialAccountClient, WeWorkClient
 from bot.wechat.errors import WeChatAPIError
@@ -135,6 +138,20 @@ def refresh_stats() -> int:
     deps = get_services().deps
     with get_db().transaction() as session:
         return default_views(session, now=deps.now(), zone=deps.calendar.zone)
+
+def reports() -> list[str]:
+    """The due weekly and monthly reports that are missing, made and announced once: one worker at a time
+    (a Redis lock), and the database refuses a second report of a period whatever happens to the lock."""
+    lock = get_redis().lock("citybot:lock:reports", timeout=JOBS["reports"].timeout, blocking=False)
+    if not lock.acquire():
+        return []
+    try:
+        with get_db().transaction() as session:
+            return [f"{made.report.kind} {made.report.period_start}: told {made.recipients} leaders"
+                    for made in produce_due(session, get_services().deps)]
+    finally:
+        with suppress(LockError):  # expired meanwhile: the unique constraint still holds
+            lock.release()
 
 
 def sweep() -> dict[str, int]:

@@ -17,8 +17,9 @@ from bot.jobs import enqueue
 
 log = logging.getLogger(__name__)
 
+# job name -> interval in seconds ("reports" makes the due 一周一报 / 一月公示 that are missing)
 PERIODIC: dict[str, int] = {"escalate": 60, "auto_close": 300, "sweep": 60, "start_due_broadcasts": 30,
-                            "sync_area_tags": 600, "refresh_stats": 240}  # job name -> interval in seconds
+                            "sync_area_tags": 600, "refresh_stats": 240, "reports": 300}
 
 
 def tick(app: Flask) -> None:

@@ -1,9 +1,11 @@
-"""``citybot stats``: the bureau's figures for a period, as JSON for scripts or as lines for people."""
+"""``citybot stats``: the bureau's figures for a period, as JSON for scripts or as lines for people;
+``citybot report``: the same period as the report workbook."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
@@ -43,4 +45,24 @@ def stats(start: datetime, end: datetime, unit: str | None, category: str | None
         click.echo(f"{line.label}\t{percent(value) if line.is_rate else value}")
 
 
-COMMANDS = (stats,)
+@click.command("report")
+@with_appcontext
+@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day (local).")
+@click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Day after the last (exclusive).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="The workbook to write (.xlsx).")
+def report(start: datetime, end: datetime, out: Path) -> None:
+    """Write the report workbook of [--from, --to) (the sheets of 一周一报 / 一月公示); nothing is stored or sent."""
+    from bot.stats.period import Period
+    from bot.stats.reports import as_calendar, build
+
+    try:
+        period = as_calendar(Period(start.date(), end.date()))
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--to") from None
+    _, workbook = build(get_db().session, get_services().deps, period)
+    out.write_bytes(workbook)
+    click.echo(f"{out}: {period.label}, {len(workbook)} bytes")
+
+
+COMMANDS = (stats, report)

@@ -24,6 +24,7 @@ from bot.console import (  # noqa: F401 - they register their views
     cases,
     dashboard,
     maps,
+    reports,
     statistics,
     units,
 )

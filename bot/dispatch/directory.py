@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.models import Staff, Unit
 
 KINDS = ("squad", "department")
-ROLES = ("member", "leader")
+ROLES = ("member", "leader", "bureau")  # bureau: the bureau's leaders (局领导), who receive the reports
 
 
 class DirectoryError(ValueError):
@@ -50,7 +50,7 @@ def read_directory(path: Path) -> dict[str, Any]:
         if str(person.get("unit")) not in codes:
             raise DirectoryError(f"staff[{i}] ({person['wework_userid']}): unknown unit {person.get('unit')!r}")
         if person.get("role", "member") not in ROLES:
-            raise DirectoryError(f"staff[{i}] ({person['wework_userid']}): role must be member or leader")
+            raise DirectoryError(f"staff[{i}] ({person['wework_userid']}): role must be member, leader or bureau")
     return data
 
 

@@ -10,6 +10,7 @@ from bot.models.directory import Staff, Unit
 from bot.models.media import Media
 from bot.models.message import InboundMessage
 from bot.models.outbound import OutboundMessage
+from bot.models.report import StatsReport
 from bot.models.resident import Resident
 from bot.models.snapshot import StatsSnapshot
 
@@ -35,6 +36,7 @@ __all__ = [
     "Media",
     "Resident",
     "Staff",
+    "StatsReport",
     "StatsSnapshot",
     "Unit",
 ]

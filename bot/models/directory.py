@@ -23,12 +23,13 @@ class Unit(Base):
 
 
 class Staff(Base):
-    """A WeChat Work member of a unit; leaders are told when a case of their unit is overdue."""
+    """A WeChat Work member of a unit; leaders are told when a case of their unit is overdue; the bureau's
+    leaders (role ``bureau``, listed under the unit they sit in) receive the weekly and monthly reports."""
 
     __tablename__ = "staff"
 
     wework_userid: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
     unit_code: Mapped[str] = mapped_column(ForeignKey("unit.code"), index=True)
-    role: Mapped[str] = mapped_column(String(16), default="member")  # member | leader
+    role: Mapped[str] = mapped_column(String(16), default="member")  # member | leader | bureau
     active: Mapped[bool] = mapped_column(default=True)

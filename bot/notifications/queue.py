@@ -16,7 +16,7 @@ from bot.models import Case, OutboundMessage, Resident, Unit
 from bot.notifications.followers import followers
 
 # The WeChat message type each notice becomes (everything else is a text message).
-MSGTYPES = {"after_photo": "image", "dispatch_card": "textcard", "reminder_card": "textcard"}
+MSGTYPES = {"after_photo": "image", "dispatch_card": "textcard", "reminder_card": "textcard", "report_file": "file"}
 
 
 def notify_resident(session: Session, resident: Resident, kind: str, case: Case | None,
@@ -46,7 +46,9 @@ def notify_unit(session: Session, unit: Unit, kind: str, case: Case, **params: A
     return _queue(session, "wework", f"party:{unit.wework_party_id}", kind, case, params)
 
 
-def notify_staff(session: Session, userids: list[str], kind: str, case: Case, **params: Any) -> OutboundMessage:
+def notify_staff(session: Session, userids: list[str], kind: str, case: Case | None,
+                 **params: Any) -> OutboundMessage:
+    """A WeChat Work message to members (a unit's leaders about a case; the bureau's leaders about a report)."""
     return _queue(session, "wework", "user:" + "|".join(userids), kind, case, params)
 
 

@@ -52,6 +52,9 @@ class Renderer:
             "dispatch_card": self._dispatch_card,
             "reminder_card": self._reminder_card,
             "overdue": self._overdue,
+            "report_summary": lambda case, p: _text(texts.report_summary(p["report_kind"], p["label"], p["current"],
+                                                                         p["previous"])),
+            "report_file": lambda case, p: {"msgtype": "file", "report_pk": p["report_pk"]},
         }
 
     def render(self, row: OutboundMessage) -> Payload:

@@ -34,7 +34,7 @@ class Snapshots:
 
     def __init__(self, session: Session, *, now: datetime, zone: ZoneInfo, max_age: timedelta = MAX_AGE) -> None:
         self.session, self.now, self.zone, self.max_age = session, now, zone, max_age
-        self.as_of = now  # the oldest moment any result read so far is as of (shown as 数据截至)
+        self.as_of = now  # the oldest moment a running period's result read so far is as of (shown as 数据截至)
 
     def figures_by(self, period: Period, scope: Scope, by: str) -> dict[Any, Figures]:
         return self._remember(f"figures:{by}", period, scope, lambda now: counting.figures_by(
@@ -70,7 +70,9 @@ class Snapshots:
         key = ":".join([name, period.start.isoformat(), period.end.isoformat(),
                         *(getattr(scope, f.name) or "" for f in fields(scope))])
         row = self.session.get(StatsSnapshot, key)
-        if row is not None and (row.cutoff == window.end if finished else row.computed_at >= self.now - self.max_age):
+        if row is not None and finished and row.cutoff == window.end:
+            return decode(row.payload)
+        if row is not None and not finished and row.computed_at >= self.now - self.max_age:
             self.as_of = min(self.as_of, row.cutoff)
             return decode(row.payload)
         result = compute(self.now)

@@ -180,6 +180,14 @@ class WeWorkClient:
         self._api.post("/cgi-bin/message/send",
                        {"touser": "|".join(users or []), "toparty": party or "", "agentid": self.agent_id, **message})
 
+    def upload_file(self, filename: str, content: bytes, content_type: str = "application/octet-stream") -> str:
+        """Upload a file as temporary media (``media/upload`` type=file, kept 3 days); its media_id.
+
+        ``filename`` is the name members see on the file message."""
+        result = self._api.post("/cgi-bin/media/upload", params={"type": "file"},
+                                files={"media": (filename, content, content_type)})
+        return str(result["media_id"])
+
     def download_media(self, media_id: str, *, max_bytes: int) -> MediaFile:
         """A member's temporary media (photo, voice), refusing more than ``max_bytes``."""
         return self._api.download("/cgi-bin/media/get", media_id, max_bytes)

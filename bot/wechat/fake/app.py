@@ -6,7 +6,9 @@ official account: ``GET /cgi-bin/token``, ``POST /cgi-bin/stable_token``, ``GET 
 ``POST /cgi-bin/media/upload``, ``POST /cgi-bin/message/custom/send``,
 ``POST /cgi-bin/message/template/send``, mass sending with user tags (``bot.wechat.fake.mass``);
 WeChat Work: ``GET /cgi-bin/gettoken``,
-``POST /cgi-bin/message/send`` (and the shared ``media/get``).
+``POST /cgi-bin/message/send`` (text, textcard, file …), ``POST /cgi-bin/media/upload`` (type image, voice,
+video or file: the name members see is the multipart ``filename``) and the shared ``media/get``.
+A multipart upload is recorded as ``{field: {"filename", "content_type", "size"}}`` (not its bytes).
 
 Controls for tests and the simulator: ``POST /_fake/media`` (store a file, get a media_id as a
 phone upload would), ``GET /_fake/calls`` (what the service sent), ``POST /_fake/fault`` (make
@@ -18,6 +20,7 @@ the next N calls of a path fail with an errcode or HTTP status, or be carried ou
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,11 +48,21 @@ def body_json() -> Any:
         return raw.decode("utf-8", "replace")
 
 
+def uploads() -> dict[str, dict[str, Any]]:
+    """What a multipart request carried, without the bytes."""
+    found = {}
+    for name, upload in request.files.items():
+        size = len(upload.read())
+        upload.seek(0)
+        found[name] = {"filename": upload.filename, "content_type": upload.mimetype, "size": size}
+    return found
+
+
 @api.before_request
 def record_and_inject() -> Response | None:
     params = dict(request.args)
     st = state()
-    st.record(request.path, params, body_json() if request.mimetype != "multipart/form-data" else None)
+    st.record(request.path, params, body_json() if request.mimetype != "multipart/form-data" else uploads())
     fault = st.take_fault(request.path)
     if fault is not None and fault.lose_answer:
         g.lose_answer = True  # carried out below; the answer is lost on the way back
@@ -90,6 +103,7 @@ def wework_token() -> Response:
     corpid, secret = request.args.get("corpid", ""), request.args.get("corpsecret", "")
     if state().apps.get(corpid) != secret:
         return error(40001, "invalid corpsecret")
+    state().corps.add(corpid)
     return jsonify(errcode=0, errmsg="ok", access_token=state().issue_token(corpid, reuse=True), expires_in=7200)
 
 
@@ -102,6 +116,10 @@ def wework_message_send() -> Response:
         return error(40003, "invalid receiver")
     if "toparty" in data and data["toparty"] and not all(p.isdigit() for p in str(data["toparty"]).split("|")):
         return error(60123, "invalid party id")
+    if data["msgtype"] in ("image", "voice", "video", "file"):
+        media = data.get(data["msgtype"])
+        if not isinstance(media, dict) or media.get("media_id") not in state().media:
+            return error(40007, "invalid media_id")
     return jsonify(errcode=0, errmsg="ok", invaliduser="", invalidparty="", msgid=f"fake{len(state().calls)}")
 
 
@@ -114,13 +132,25 @@ def media_get() -> Response:
     return Response(data, content_type=content_type)
 
 
+WEWORK_MEDIA_LIMITS = {"image": 10 << 20, "voice": 2 << 20, "video": 10 << 20, "file": 20 << 20}
+
+
 @api.post("/cgi-bin/media/upload")
 def media_upload() -> Response:
+    """The official account's and WeChat Work's temporary media upload (told apart by the token's owner)."""
     upload = request.files.get("media")
     if upload is None:
         return error(41005, "media data missing")
-    media_id = state().add_media(upload.read(), upload.mimetype or "application/octet-stream")
-    return jsonify(type=request.args.get("type", "image"), media_id=media_id, created_at=0)
+    data, kind = upload.read(), request.args.get("type", "")
+    if state().is_corp_token(request.args.get("access_token", "")):
+        if kind not in WEWORK_MEDIA_LIMITS:
+            return error(40004, "invalid media type")
+        if len(data) <= 5 or len(data) > WEWORK_MEDIA_LIMITS[kind]:
+            return error(40006, "invalid file size")
+        media_id = state().add_media(data, upload.mimetype or "application/octet-stream")
+        return jsonify(errcode=0, errmsg="", type=kind, media_id=media_id, created_at=str(int(time.time())))
+    media_id = state().add_media(data, upload.mimetype or "application/octet-stream")
+    return jsonify(type=kind or "image", media_id=media_id, created_at=0)
 
 
 @api.post("/cgi-bin/message/custom/send")

@@ -43,6 +43,8 @@ class FakeState:
     tag_members: dict[int, set[str]] = field(default_factory=dict)
     mass_jobs: dict[int, MassJob] = field(default_factory=dict)  # msg_id -> job
     followers: set[str] = field(default_factory=set)  # openids that sendall with is_to_all reaches
+
+    corps: set[str] = field(default_factory=set)  # the ids above that took a WeChat Work token (gettoken)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, path: str, params: dict[str, str], body: Any) -> dict[str, Any]:
@@ -71,6 +73,10 @@ class FakeState:
             self.tokens = {t: a for t, a in self.tokens.items() if a != appid}  # old ones die
             self.tokens[token] = appid
             return token
+
+    def is_corp_token(self, token: str) -> bool:
+        with self.lock:
+            return self.tokens.get(token) in self.corps
 
     def add_media(self, data: bytes, content_type: str) -> str:
         media_id = secrets.token_urlsafe(24)

@@ -1,0 +1,127 @@
+"""The report workbook on PostgreSQL: how long the worker takes to make a week's and a month's 一周一报 / 一月公示.
+
+Creates the database ``citybot_bench_reports``, migrates it, loads the demo area and directory, fills it with
+``citybot demo-data``'s generator (a year of cases), VACUUM ANALYZE, then times, ``--runs`` times each after a
+warm-up, for the last whole week and the last whole month:
+
+- the reference: ``figures()`` of the period, the 汇总 sheet's numbers alone (one call of the statistics service);
+- ``build()``: everything the workbook shows (totals and the previous period, per unit, category and channel,
+  time to resolve, the daily trend, 超期 and 返工 lists) and the ``.xlsx`` written by XlsxWriter.
+
+Numbers on this shared 2-core machine vary between runs; compare within a run (the ratio).
+
+    .venv/bin/python benchmarks/reports.py [--cases 200000] [--runs 5] [--keep] [--reuse]
+
+``--keep`` leaves the database for a later ``--reuse`` (which skips the fill if it holds cases already).
+PostgreSQL is ``postgresql://postgres@127.0.0.1:5432`` unless ``BENCH_PG`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+from flask import Flask  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
+
+from bot import create_app  # noqa: E402
+from bot.cli.demo_data import generate  # noqa: E402
+from bot.config import Settings, normalise_database_url  # noqa: E402
+from bot.dispatch.directory import load_directory, read_directory  # noqa: E402
+from bot.geo.area_file import read_area_file  # noqa: E402
+from bot.geo.loading import load_area  # noqa: E402
+from bot.models import Case  # noqa: E402
+from bot.schema import upgrade  # noqa: E402
+from bot.stats.counting import figures  # noqa: E402
+from bot.stats.period import Period, Scope  # noqa: E402
+from bot.stats.reports import build  # noqa: E402
+
+PG = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+NAME = "citybot_bench_reports"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="leave the database for --reuse")
+    parser.add_argument("--reuse", action="store_true", help="use the database left by --keep")
+    args = parser.parse_args()
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (NAME,)).fetchone()
+        if exists and not args.reuse:
+            admin.execute(f"DROP DATABASE {NAME}")
+        if not exists or not args.reuse:
+            admin.execute(f"CREATE DATABASE {NAME}")
+    with tempfile.TemporaryDirectory() as instance:
+        settings = Settings(profile="bench", instance_dir=Path(instance), database_url=normalise_database_url(
+            f"{PG}/{NAME}"), redis_url=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/6"))
+        app = create_app(settings)
+        try:
+            run(app, args)
+        finally:
+            app.extensions["citybot.db"].engine.dispose()
+    if not args.keep:
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {NAME}")
+
+
+def run(app: Flask, args: argparse.Namespace) -> None:
+    db, deps = app.extensions["citybot.db"], app.extensions["citybot.services"].deps
+    upgrade(db.engine)
+    with db.transaction() as session:
+        held = session.scalar(select(func.count()).select_from(Case)) or 0
+    if not held:
+        started = time.perf_counter()
+        with db.transaction() as session:
+            load_area(session, read_area_file(ROOT / "demo" / "area.geojson"))
+            load_directory(session, read_directory(ROOT / "demo" / "directory.yaml"))
+            report = generate(session, deps.taxonomy, deps.calendar, cases=args.cases, seed=args.seed, now=deps.now(),
+                              progress=lambda done: print(f"\r  demo-data: {done}/{args.cases}", end="", flush=True))
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+        held = report.cases
+        print(f"\rdemo-data: {report.cases} cases, {report.events} events in {time.perf_counter() - started:.0f} s")
+    today = deps.now().astimezone(deps.calendar.zone).date()
+    periods = {"week": Period.week(today - timedelta(days=7)), "month": Period.month(today.replace(day=1) - timedelta(days=1))}
+    print(f"{held} cases; {args.runs} runs each after a warm-up; seconds")
+    print(f"{'':28}{'p50':>8}{'p95':>8}  ratio to the reference (p50)")
+    for kind, period in periods.items():
+        with db.transaction() as session:
+            reference = timed(lambda p=period: figures(session, p, Scope(), now=deps.now(), zone=deps.calendar.zone),
+                              args.runs)
+            whole = timed(lambda p=period: build(session, deps, p), args.runs)
+            size = len(build(session, deps, period)[1])
+        print(f"{kind} {period.label:<22}")
+        print(f"  {'figures() (reference)':26}{reference[0]:8.3f}{reference[1]:8.3f}")
+        print(f"  {'build(): data + .xlsx':26}{whole[0]:8.3f}{whole[1]:8.3f}  {whole[0] / reference[0]:.1f}×"
+              f"  ({size // 1024} KB)")
+
+
+def timed(call: Callable[[], object], runs: int) -> tuple[float, float]:
+    call()  # warm-up
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    times.sort()
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    return statistics.median(times), p95
+
+
+if __name__ == "__main__":
+    main()
