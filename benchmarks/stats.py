@@ -8,8 +8,13 @@ each after a warm-up:
   (reference: the same process running ``citybot --help``: interpreter, imports, app factory);
 - ``bot.stats.counting.figures`` in-process for the month and the year (reference: ``SELECT count(*)`` of the
   cases in the same run);
-- ``/console/stats`` (this month, all units) and ``/public/`` through Flask's test client, signed in as a
-  dispatcher through the login form.
+- the worker's ``refresh_stats`` job once, cold (it keeps the pages' default views: ``bot.stats.snapshots``);
+- ``/console/stats`` (this month, all units; a week) and ``/public/`` through Flask's test client, signed in as a
+  dispatcher through the login form, as people read them (kept results), and two views nobody asked for yet
+  (a custom month, one unit), cold: what their first reader waits for.
+
+``citybot stats`` reads through the same snapshots: a finished period is computed once, a running one is kept five
+minutes; ``figures()`` is the raw computation every time.
 
 It prints the EXPLAIN ANALYZE of the statements behind the month's and the year's figures (which index, how long).
 The virtualenv's and the project's bytecode is compiled first (as an install leaves it): without it a process
@@ -38,14 +43,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask import Flask  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import delete, func, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 import benchmarks.console_queries as console_queries  # noqa: E402
 from bot.accounts.users import create_user  # noqa: E402
 from bot.models import Case  # noqa: E402
 from bot.models.account import Role  # noqa: E402
+from bot.models import StatsSnapshot  # noqa: E402
 from bot.stats.counting import figures  # noqa: E402
+from bot.stats.snapshots import default_views  # noqa: E402
 from bot.stats.period import Period, Scope  # noqa: E402
 
 console_queries.DB = "citybot_bench_stats"  # its own database: the console benchmark may run beside it
@@ -96,8 +103,19 @@ class StatsBench:
         for label, period in (("month", self.month), ("year", self.year)):
             self.measure(f"figures(), {label} (in-process)", lambda p=period: self.figures(p), count_ref)
         client = self.signed_in()
+        self.forget()
+        started = time.perf_counter()
+        with self.app.app_context(), Session(self.engine) as session:
+            views = default_views(session, now=self.now, zone=self.zone)
+        print(f"{'refresh_stats job, cold (background, every 4 min)':44} {(time.perf_counter() - started) * 1000:8.0f}"
+              f"          ({views} periods: today, this week, this month and the ones before)")
         for path in ("/console/stats", "/console/stats?period=week", "/public/"):
             self.measure(f"GET {path}", lambda p=path: self.get(client, p), count_ref)
+        for path in ("/console/stats?period=custom&from=2026-03-01&to=2026-03-31", "/console/stats?unit=SQ01"):
+            self.forget()
+            started = time.perf_counter()
+            self.get(client, path)
+            print(f"{'GET ' + path[:40] + ' (cold: not kept yet)':44} {(time.perf_counter() - started) * 1000:8.0f}")
         for label, period in (("month", self.month), ("year", self.year)):
             print(f"\nEXPLAIN ANALYZE of figures(), {label}:")
             for line in console_queries.plans(self.engine, lambda s, p=period: figures(
@@ -126,6 +144,11 @@ class StatsBench:
                "CITYBOT_PROFILE": "embedded", "CITYBOT_INSTANCE_DIR": str(self.tmp)}
         subprocess.run([str(Path(sys.executable).parent / "citybot"), *args], env=env, check=True,
                        stdout=subprocess.DEVNULL)
+
+    def forget(self) -> None:
+        """Drop the kept statistics: the next read computes them (what the first reader of a new view waits for)."""
+        with Session(self.engine) as session, session.begin():
+            session.execute(delete(StatsSnapshot))
 
     def count(self) -> None:
         with Session(self.engine) as session:
