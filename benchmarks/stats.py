@@ -48,12 +48,14 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 import benchmarks.console_queries as console_queries  # noqa: E402
 from bot.accounts.users import create_user  # noqa: E402
-from bot.models import Case  # noqa: E402
+from bot.models import (
+    Case,  # noqa: E402
+    StatsSnapshot,  # noqa: E402
+)
 from bot.models.account import Role  # noqa: E402
-from bot.models import StatsSnapshot  # noqa: E402
 from bot.stats.counting import figures  # noqa: E402
-from bot.stats.snapshots import default_views  # noqa: E402
 from bot.stats.period import Period, Scope  # noqa: E402
+from bot.stats.snapshots import default_views  # noqa: E402
 
 console_queries.DB = "citybot_bench_stats"  # its own database: the console benchmark may run beside it
 PASSWORD = "bench-stats-password-1"
