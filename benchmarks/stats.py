@@ -48,10 +48,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 import benchmarks.console_queries as console_queries  # noqa: E402
 from bot.accounts.users import create_user  # noqa: E402
-from bot.models import (
-    Case,  # noqa: E402
-    StatsSnapshot,  # noqa: E402
-)
+from bot.models import Case, StatsSnapshot  # noqa: E402
 from bot.models.account import Role  # noqa: E402
 from bot.stats.counting import figures  # noqa: E402
 from bot.stats.period import Period, Scope  # noqa: E402
