@@ -120,8 +120,7 @@ class Featuriser:
         self.phrase_code = {normalise(p).replace(" ", ""): c for p, c in taxonomy.phrases().items()}
         for phrase in self.phrase_code:
             self.segmenter.add(phrase, PHRASE_FREQ)
-        self.phrase_pattern = re.compile("|".join(re.escape(k) for k in sorted(self.phrase_code, key=len,
-                                                                              reverse=True) if k))
+        self.phrase_prefixes = {phrase[:i] for phrase in self.phrase_code for i in range(1, len(phrase))}
 
     def streams(self, clean: str) -> tuple[list[str], list[str]]:
         return self.tokens(clean), self.grams(clean)
@@ -129,8 +128,29 @@ class Featuriser:
     def tokens(self, clean: str) -> list[str]:
         """Words and lexicon hits of a normalised text."""
         tokens = self.segmenter.cut(clean)
-        tokens += [f"LEX:{self.phrase_code[m.group(0)]}" for m in self.phrase_pattern.finditer(clean)]
+        tokens += self.lexicon_hits(clean)
         return tokens
+
+    def lexicon_hits(self, clean: str) -> list[str]:
+        """``LEX:<code>`` for each lexicon phrase in the text: leftmost, longest, not overlapping."""
+        codes, prefixes = self.phrase_code, self.phrase_prefixes
+        hits: list[str] = []
+        for run in clean.split():
+            n, start = len(run), 0
+            while start < n:
+                longest = 0
+                for stop in range(start + 1, n + 1):
+                    fragment = run[start:stop]
+                    if fragment in codes:
+                        longest = stop
+                    if fragment not in prefixes:
+                        break
+                if longest:
+                    hits.append("LEX:" + codes[run[start:longest]])
+                    start = longest
+                else:
+                    start += 1
+        return hits
 
     @staticmethod
     def grams(clean: str) -> list[str]:
@@ -155,6 +175,9 @@ class Classifier:
     LONG_TEXT = 40
     #: A clause whose best field category reaches this probability describes a field problem.
     CLAUSE_PROBLEM = 0.5
+    #: The whole text's consultation/suggestion/not-ours classes together at least this likely: a letter that only
+    #: mentions a thing in the street (asking how to put up a sign) stays a consultation.
+    FORM_ONLY = 0.5
     #: A sentence whose problem is this clear, of another kind than the answer's, makes the text several problems.
     SEVERAL = 0.6
     #: Clauses shorter than this (greetings, "谢谢") are not scored alone.
@@ -228,7 +251,7 @@ class Classifier:
             if found[1] >= self.CLAUSE_PROBLEM:
                 problems[found[0]] = max(problems.get(found[0], 0.0), found[1])
         best = int(probabilities.argmax())
-        if problems and not self.field[best]:
+        if problems and not self.field[best] and probabilities[~self.field].sum() < self.FORM_ONLY:
             # the form (greetings, history, a suggestion) outweighed the content: the field problem wins
             field = probabilities * self.field
             probabilities = field / field.sum()
