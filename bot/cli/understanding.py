@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -20,7 +21,7 @@ def json_lines(handle: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
     not per line (a batch of 20,000 lines costs a few system calls), while a program that writes one line
     and waits still gets its answer at once.
     """
-    stdin, stdout = click.get_binary_stream("stdin"), click.get_binary_stream("stdout")
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     read = getattr(stdin, "read1", stdin.read)
     pending = b""
     while chunk := read(1 << 16):

@@ -62,7 +62,7 @@ def dictionary_for(texts: list[str], taxonomy: Taxonomy) -> dict[str, int]:
             if len(word) > 1 and tokenizer.FREQ.get(word)}
 
 
-def train(taxonomy: Taxonomy, examples: list[Example], c: float = 20.0) -> Classifier:
+def train(taxonomy: Taxonomy, examples: list[Example], c: float = 10.0) -> Classifier:
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression

@@ -1,6 +1,7 @@
 """Hand-written form for the letter-style training material (``train_letters.jsonl``): each chat-style
 training message of ``train.jsonl`` is wrapped, once, in a letter made of these parts, so that the model
-learns that greetings, history and suggestions say nothing about the category. Worded apart from the
+learns that greetings, history and suggestions say nothing about the category (consultations and
+suggestions are wrapped in the same form as field problems). Worded apart from the
 evaluation set's parts (``letters_eval_parts.py``), which training never reads.
 """
 
@@ -16,8 +17,5 @@ IMPACTS = ["给我们的生活带来极大不便。", "居民苦不堪言。", "
 SUGGESTIONS = ["建议相关部门尽快处理。", "希望领导重视，早日解决。", "请求依法查处。", "建议安排人员定期检查。",
                "希望给我们一个答复。", "恳请尽快整改，还居民一个安宁的环境。", "建议从源头上加强管理。"]
 CLOSINGS = ["谢谢！", "万分感谢！", "望回复。", ""]
-Z_HISTORIES = ["", "问了几个人都说不清楚，", "这件事困扰我很久了，"]
-Z_CLOSINGS = ["望回复。", "谢谢！", "麻烦了。"]
 EXTRAS = ["早晚高峰的时候最厉害，", "我们楼里住着好几户老人和孩子，", "这里是小区的主要出入口，",
           "我也向居委会说过，居委会让我打热线，"]
-Z_EXTRAS = ["自己琢磨了半天也没弄明白，", "想找个权威的说法，", "这个情况周围不少人都遇到过，"]
