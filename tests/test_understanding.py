@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from bot.geo.datum import gcj02_to_wgs84
 from bot.models import Case, OutboundMessage
 from tests.images import street_photo
-from tests.test_classify import LETTER_SHOP, LETTER_TWO
 from tests.support import case_number, pushes, the_case
+from tests.test_classify import LETTER_SHOP, LETTER_TWO
 
 OPENID = "oResident0000000000000000002"
 
