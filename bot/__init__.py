@@ -1,7 +1,7 @@
 """有问题发微信 — the app factory. ``create_app`` is the only place that connects to anything.
 
 Importing ``bot`` imports nothing else: the command line (``citybot --help``) starts without loading
-Flask's app, SQLAlchemy, jieba or shapely; ``create_app`` imports what the app needs.
+Flask's app, SQLAlchemy, numpy or shapely; ``create_app`` imports what the app needs.
 """
 
 from __future__ import annotations

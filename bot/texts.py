@@ -93,6 +93,7 @@ def brief(text: str, size: int = 14) -> str:
 TRIAGE_NOTES = {
     TriageReason.OUTSIDE: "该位置不在本局管辖网格内，工作人员将核实后处理。",
     TriageReason.LOW_CONFIDENCE: "工作人员将尽快核实并安排处理。",
+    TriageReason.SEVERAL_PROBLEMS: "您反映了不止一个问题，工作人员将逐一核实并安排处理。",
 }
 SOURCE_NOTES = {"text": "（根据描述识别，如不准确请发送位置）", "exif": "（根据照片定位）"}
 

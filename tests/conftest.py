@@ -159,7 +159,7 @@ def settings(database_url: str, redis_url: str, fake_platform: FakePlatform, tmp
 
 @pytest.fixture(scope="session")
 def classifier() -> Classifier:
-    """The shipped model, loaded once (jieba's dictionary takes a second)."""
+    """The shipped model, loaded once and shared by the tests' apps."""
     return Classifier.load(load_taxonomy())
 
 

@@ -8,6 +8,7 @@ from bot.geo.datum import gcj02_to_wgs84
 from bot.models import Case, OutboundMessage
 from tests.images import street_photo
 from tests.support import case_number, pushes, the_case
+from tests.test_classify import LETTER_SHOP, LETTER_TWO
 
 OPENID = "oResident0000000000000000002"
 
@@ -39,6 +40,22 @@ def test_unclear_text_goes_to_triage(wechat, db):
     assert "已受理" in answer.text and "工作人员将尽快核实" in answer.text and "已识别为" not in answer.text
     case = only_case(db)
     assert (case.unit_code, case.triage_reason) == (None, "low_confidence")
+
+
+def test_a_letter_about_a_shop_trading_outside_goes_to_the_squad(wechat, db):
+    """A formal letter (greeting, history, a suggestion at the end) is read for its problem, not its form."""
+    wechat.location(OPENID, 29.609943, 119.053925, label="明珠菜场")
+    answer = wechat.text(OPENID, LETTER_SHOP)
+    assert "已识别为：店外经营" in answer.text and "已转城区二中队处理" in answer.text
+    assert (only_case(db).category_code, only_case(db).triage_reason) == ("E0504", None)
+
+
+def test_a_letter_about_two_problems_goes_to_triage(wechat, db):
+    wechat.location(OPENID, 29.609943, 119.053925, label="明珠菜场")
+    answer = wechat.text(OPENID, LETTER_TWO)
+    assert "已受理" in answer.text and "您反映了不止一个问题" in answer.text and "已识别为" not in answer.text
+    case = only_case(db)
+    assert (case.unit_code, case.triage_reason) == (None, "several_problems")
 
 
 def test_outside_the_jurisdiction_goes_to_triage_and_the_resident_is_told(wechat, db):

@@ -5,7 +5,7 @@ decisions until the console, and after it for scripts), ``understanding`` (class
 Each command parses its arguments, calls one service and prints the result.
 
 The commands are registered on the group itself, and their modules import the services only when a
-command runs: ``citybot --help`` lists them without building the app (no database, no Redis, no jieba).
+command runs: ``citybot --help`` lists them without building the app (no database, no Redis, no model).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from bot.dispatch.queries import unit_name
 from bot.dispatch.routing import Routing, decide
 from bot.dispatch.states import transition
 from bot.models import Case, Contact, Media, Resident
-from bot.models.enums import Channel, TriageReason
+from bot.models.enums import Channel
 from bot.understanding.classify import Classification
 from bot.understanding.geotag import GeoResult, locate_point
 
@@ -62,7 +62,7 @@ class Opened:
 
     def facts(self) -> dict[str, Any]:
         """What the reporter is told about the new case (the category only when the classifier was sure)."""
-        sure = self.routing.triage_reason != TriageReason.LOW_CONFIDENCE
+        sure = self.routing.category_sure
         return {"category": self.classification.name if sure else None, "grid": self.geo.grid_name,
                 "unit": self.unit_name, "triage_reason": self.routing.triage_reason, "near": self.near}
 
@@ -93,7 +93,7 @@ def open_case(session: Session, deps: Deps, report: Report, actor: Actor, media:
     for item in media or []:
         item.case_id = case.id
     primary = primary_near = None
-    if merge and routing.triage_reason != TriageReason.LOW_CONFIDENCE:
+    if merge and routing.category_sure:
         window = timedelta(hours=settings.duplicate_window_hours)
         primary = find_primary(session, case, deps.taxonomy.same_problem(classification.code),
                                settings.duplicate_radius_m, window)

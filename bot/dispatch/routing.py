@@ -22,6 +22,11 @@ class Routing:
     def needs_triage(self) -> bool:
         return self.triage_reason is not None
 
+    @property
+    def category_sure(self) -> bool:
+        """Whether the classifier's category stands (told to the reporter, used to find duplicates)."""
+        return self.triage_reason not in (TriageReason.LOW_CONFIDENCE, TriageReason.SEVERAL_PROBLEMS)
+
 
 def unit_for(handler: str, squad_code: str | None) -> str | None:
     """The taxonomy's handler names a department, or ``squad``: the squad owning the grid."""
@@ -29,6 +34,8 @@ def unit_for(handler: str, squad_code: str | None) -> str | None:
 
 
 def decide(taxonomy: Taxonomy, classification: Classification, geo: GeoResult, min_confidence: float) -> Routing:
+    if classification.also:  # several problems of different kinds: the dispatcher splits or chooses
+        return Routing(None, TriageReason.SEVERAL_PROBLEMS)
     if classification.confidence < min_confidence:
         return Routing(None, TriageReason.LOW_CONFIDENCE)
     if not geo.inside:

@@ -27,6 +27,7 @@ class TriageReason(StrEnum):
     """Why a case waits for the dispatcher instead of going to a unit by itself."""
 
     LOW_CONFIDENCE = "low_confidence"  # the classifier is unsure of the category
+    SEVERAL_PROBLEMS = "several_problems"  # the text describes problems of different kinds (a letter): to split
     OUTSIDE = "outside"  # the point lies outside every grid
     NO_LOCATION = "no_location"
     NO_CATEGORY = "no_category"

@@ -1,11 +1,18 @@
 """What a report is about: Chinese text → a category code with a confidence.
 
-Features: jieba words (with the lexicon and taxonomy keywords added to its dictionary), character
-1–3-grams (robust to typos and unseen words), and one ``LEX:<code>`` token per lexicon phrase found
-(so a phrase the bureau adds to ``lexicon.yaml`` counts without retraining). A multinomial logistic
-regression is trained by scikit-learn (``bot.understanding.training``); only its numbers are shipped
-(``classifier.npz``: vocabularies, idf, weights), and inference is plain numpy, so the service needs
-no scikit-learn and the model does not break with its versions.
+Features: words (cut on a small dictionary shipped with the model, see ``Segmenter``; the lexicon and
+taxonomy keywords are added to it), character 1–3-grams (robust to typos and unseen words), and one
+``LEX:<code>`` token per lexicon phrase found (so a phrase the bureau adds to ``lexicon.yaml`` counts
+without retraining). A multinomial logistic regression is trained by scikit-learn
+(``bot.understanding.training``); only its numbers are shipped (``classifier.npz``: dictionary,
+vocabularies, idf, weights), and inference is plain Python and numpy, so the service needs neither
+scikit-learn nor jieba and the model does not break with their versions.
+
+Letters (a hotline work order, a letter to the bureau) wrap one problem in a form: a greeting, months
+of history, a suggestion at the end. The whole text is scored, and so is each sentence of a long one:
+the sentence that describes a field problem wins over the form (a consultation, suggestion or
+not-our-duty class is kept only when no sentence describes a field problem), and sentences that
+describe problems of different kinds mark the report as several problems, for the dispatcher.
 """
 
 from __future__ import annotations
@@ -19,7 +26,6 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import jieba
 import numpy as np
 
 from bot.understanding.taxonomy import DATA, Taxonomy
@@ -27,6 +33,8 @@ from bot.understanding.taxonomy import DATA, Taxonomy
 DEFAULT_MODEL = DATA / "classifier.npz"
 PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
 DIGITS = re.compile(r"\d+")
+SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
+PHRASE_FREQ = 2000  # a lexicon phrase is cut as one word, like a common word
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,7 @@ class Classification:
     code: str
     name: str
     confidence: float
+    also: tuple[str, ...] = ()  # other field problems the text describes (several problems: the dispatcher splits)
 
 
 def normalise(text: str) -> str:
@@ -42,79 +51,225 @@ def normalise(text: str) -> str:
     return DIGITS.sub("0", PUNCTUATION.sub(" ", text)).strip()
 
 
+class Segmenter:
+    """Words by jieba's method without its HMM (the most probable path through a dictionary), on a small
+    dictionary shipped with the model: the words of its training data, with jieba's frequencies.
+
+    A word outside the model's vocabulary is worth nothing to it, so jieba's 350,000-word dictionary (a
+    second or more to load) buys nothing here; this one loads in milliseconds and cuts the same way.
+    """
+
+    def __init__(self, frequencies: dict[str, int]) -> None:
+        self.log_total = math.log(sum(frequencies.values()) or 1)
+        self.unknown = -self.log_total  # jieba's score for a character it does not know: log(1 / total)
+        self.log_p: dict[str, float] = {}
+        self.prefixes: set[str] = set()
+        for word, freq in frequencies.items():
+            self.add(word, freq)
+
+    def add(self, word: str, freq: int) -> None:
+        if word and freq > 0:
+            self.log_p[word] = math.log(freq) - self.log_total
+            self.prefixes.update(word[:i] for i in range(1, len(word)))
+
+    def cut(self, text: str) -> list[str]:
+        """Words of a normalised text (runs separated by spaces); ASCII letters and digits stay together."""
+        words: list[str] = []
+        for run in text.split():
+            words += self._cut_run(run)
+        return words
+
+    def _cut_run(self, run: str) -> list[str]:
+        n = len(run)
+        log_p, prefixes, unknown = self.log_p, self.prefixes, self.unknown
+        best = [0.0] * (n + 1)
+        end = [0] * n
+        for start in range(n - 1, -1, -1):
+            score, stop = unknown + best[start + 1], start + 1  # the character alone
+            for stop_at in range(start + 1, n + 1):
+                fragment = run[start:stop_at]
+                p = log_p.get(fragment)
+                if p is not None and p + best[stop_at] > score:
+                    score, stop = p + best[stop_at], stop_at
+                if fragment not in prefixes:
+                    break
+            best[start], end[start] = score, stop
+        words: list[str] = []
+        latin = ""
+        at = 0
+        while at < n:
+            word = run[at : end[at]]
+            if len(word) == 1 and word.isascii() and word.isalnum():
+                latin += word
+            else:
+                if latin:
+                    words.append(latin)
+                    latin = ""
+                words.append(word)
+            at = end[at]
+        if latin:
+            words.append(latin)
+        return words
+
+
 class Featuriser:
     """Text → the two token streams the model reads (words + lexicon hits, and character n-grams)."""
 
-    def __init__(self, taxonomy: Taxonomy) -> None:
-        phrases = taxonomy.phrases()
-        self.tokenizer = jieba.Tokenizer()
-        self.tokenizer.initialize()
-        for phrase in phrases:
-            self.tokenizer.add_word(normalise(phrase).replace(" ", ""), freq=2000)
-        ordered = sorted(phrases, key=len, reverse=True)
-        self.phrase_code = {normalise(p).replace(" ", ""): c for p, c in phrases.items()}
-        self.phrase_pattern = re.compile("|".join(re.escape(k) for k in sorted(self.phrase_code, key=len,
-                                                                              reverse=True) if k))
-        del ordered
+    def __init__(self, taxonomy: Taxonomy, dictionary: dict[str, int]) -> None:
+        self.segmenter = Segmenter(dictionary)
+        self.phrase_code = {normalise(p).replace(" ", ""): c for p, c in taxonomy.phrases().items()}
+        for phrase in self.phrase_code:
+            self.segmenter.add(phrase, PHRASE_FREQ)
+        self.phrase_prefixes = {phrase[:i] for phrase in self.phrase_code for i in range(1, len(phrase))}
 
-    def words(self, text: str) -> list[str]:
-        clean = normalise(text)
-        compact = clean.replace(" ", "")
-        tokens = [w for w in self.tokenizer.lcut(clean) if w.strip()]
-        tokens += [f"LEX:{self.phrase_code[m.group(0)]}" for m in self.phrase_pattern.finditer(compact)]
+    def streams(self, clean: str) -> tuple[list[str], list[str]]:
+        return self.tokens(clean), self.grams(clean)
+
+    def tokens(self, clean: str) -> list[str]:
+        """Words and lexicon hits of a normalised text."""
+        tokens = self.segmenter.cut(clean)
+        tokens += self.lexicon_hits(clean)
         return tokens
 
+    def lexicon_hits(self, clean: str) -> list[str]:
+        """``LEX:<code>`` for each lexicon phrase in the text: leftmost, longest, not overlapping."""
+        codes, prefixes = self.phrase_code, self.phrase_prefixes
+        hits: list[str] = []
+        for run in clean.split():
+            n, start = len(run), 0
+            while start < n:
+                longest = 0
+                for stop in range(start + 1, n + 1):
+                    fragment = run[start:stop]
+                    if fragment in codes:
+                        longest = stop
+                    if fragment not in prefixes:
+                        break
+                if longest:
+                    hits.append("LEX:" + codes[run[start:longest]])
+                    start = longest
+                else:
+                    start += 1
+        return hits
+
     @staticmethod
-    def chars(text: str) -> list[str]:
-        compact = normalise(text).replace(" ", "")
-        grams = list(compact)
-        grams += [compact[i : i + 2] for i in range(len(compact) - 1)]
-        grams += [compact[i : i + 3] for i in range(len(compact) - 2)]
+    def grams(clean: str) -> list[str]:
+        """Character 1–3-grams of a normalised text, within each run (punctuation separates clauses)."""
+        grams = list(clean.replace(" ", ""))
+        for run in clean.split():
+            grams += [run[i : i + 2] for i in range(len(run) - 1)]
+            grams += [run[i : i + 3] for i in range(len(run) - 2)]
         return grams
+
+    def words(self, text: str) -> list[str]:
+        return self.tokens(normalise(text))
+
+    def chars(self, text: str) -> list[str]:
+        return self.grams(normalise(text))
 
 
 class Classifier:
     """Inference from an exported model; ``classify`` is all the service needs."""
 
+    #: A text this long (characters, punctuation aside) is read clause by clause too: a letter, not a chat line.
+    LONG_TEXT = 40
+    #: A clause whose best field category reaches this probability describes a field problem.
+    CLAUSE_PROBLEM = 0.5
+    #: The whole text's consultation/suggestion/not-ours classes together at least this likely: a letter that only
+    #: mentions a thing in the street (asking how to put up a sign) stays a consultation.
+    FORM_ONLY = 0.5
+    #: A sentence whose problem is this clear, of another kind than the answer's, makes the text several problems.
+    SEVERAL = 0.6
+    #: Clauses shorter than this (greetings, "谢谢") are not scored alone.
+    CLAUSE_MIN_CHARS = 4
+
     def __init__(self, taxonomy: Taxonomy, featuriser: Featuriser, vocabularies: list[dict[str, int]],
-                 idfs: list[np.ndarray], weights: np.ndarray, bias: np.ndarray, classes: list[str]) -> None:
+                 idfs: list[np.ndarray], weights: np.ndarray, bias: np.ndarray, classes: list[str],
+                 dictionary: dict[str, int]) -> None:
         self.taxonomy = taxonomy
         self.featuriser = featuriser
         self.vocabularies = vocabularies
         self.idfs = idfs
-        self.offsets = np.cumsum([0] + [len(v) for v in vocabularies[:-1]]).tolist()
+        offsets = np.cumsum([0] + [len(v) for v in vocabularies[:-1]]).tolist()
+        # token -> (row of the weights, idf), per stream: what one message needs, in one look-up
+        self.rows = [{token: (index + offset, float(idf[index])) for token, index in vocabulary.items()}
+                     for vocabulary, idf, offset in zip(vocabularies, idfs, offsets, strict=True)]
         self.weights = weights  # (n_features, n_classes), float32
         self.bias = bias
         self.classes = classes
+        self.dictionary = dictionary
+        self.field = np.array([not code.startswith("Z") for code in classes])
+        self.names = [taxonomy[code].name for code in classes]
 
-    def _scores(self, text: str) -> np.ndarray:
-        scores = self.bias.astype(np.float64).copy()
-        streams = (self.featuriser.words(text), self.featuriser.chars(text))
-        for stream, vocabulary, idf, offset in zip(streams, self.vocabularies, self.idfs, self.offsets, strict=True):
-            counts = Counter(t for t in stream if t in vocabulary)
-            if not counts:
-                continue
-            index = np.fromiter((vocabulary[t] for t in counts), dtype=np.int64, count=len(counts))
-            values = np.fromiter((1.0 + math.log(c) for c in counts.values()), dtype=np.float64, count=len(counts))
-            values *= idf[index]
-            values /= np.linalg.norm(values)
-            scores += values @ self.weights[index + offset]
-        return scores
+    def _scores(self, streams: tuple[list[str], list[str]]) -> np.ndarray:
+        """The linear scores: per stream, sublinear tf × idf, L2-normalised (as scikit-learn's TfidfVectorizer)."""
+        rows: list[int] = []
+        values: list[float] = []
+        for stream, vocabulary in zip(streams, self.rows, strict=True):
+            start = len(values)
+            for token, count in Counter(stream).items():
+                found = vocabulary.get(token)
+                if found is not None:
+                    rows.append(found[0])
+                    values.append(found[1] if count == 1 else found[1] * (1.0 + math.log(count)))
+            norm = math.sqrt(sum(v * v for v in values[start:]))
+            for i in range(start, len(values)):
+                values[i] /= norm
+        if not rows:
+            return self.bias.copy()
+        return self.bias + np.array(values, dtype=np.float32) @ self.weights[rows]
 
-    def probabilities(self, text: str) -> np.ndarray:
-        scores = self._scores(text)
+    @staticmethod
+    def _softmax(scores: np.ndarray) -> np.ndarray:
         scores = np.exp(scores - scores.max())
         return scores / scores.sum()
 
+    def probabilities(self, text: str) -> np.ndarray:
+        """The whole text's probability of each class (``classes``), before the clause rules."""
+        return self._softmax(self._scores(self.featuriser.streams(normalise(text))))
+
     def classify(self, text: str) -> Classification:
-        probabilities = self.probabilities(text)
+        clean = normalise(text)
+        if len(clean) - clean.count(" ") < self.LONG_TEXT:
+            probabilities = self._softmax(self._scores(self.featuriser.streams(clean)))
+            best = int(probabilities.argmax())
+            return Classification(self.classes[best], self.names[best], round(float(probabilities[best]), 4))
+        # a letter: each sentence's problem is its clearest clause; the whole text's words decide among them
+        sentences = [[(run, self.featuriser.streams(run)) for run in normalise(sentence).split()]
+                     for sentence in SENTENCE_END.split(text)]
+        clauses = [streams for sentence in sentences for _, streams in sentence]
+        probabilities = self._softmax(self._scores(([t for c in clauses for t in c[0]],
+                                                    [g for c in clauses for g in c[1]])))  # = streams(clean)
+        problems: dict[int, float] = {}  # field class -> the probability of its clearest clause
+        for sentence in sentences:
+            found = (0, 0.0)
+            for run, streams in sentence:
+                if len(run) >= self.CLAUSE_MIN_CHARS:
+                    field = self._softmax(self._scores(streams)) * self.field
+                    top = int(field.argmax())
+                    found = max(found, (top, float(field[top])), key=lambda f: f[1])
+            if found[1] >= self.CLAUSE_PROBLEM:
+                problems[found[0]] = max(problems.get(found[0], 0.0), found[1])
         best = int(probabilities.argmax())
+        if problems and not self.field[best] and probabilities[~self.field].sum() < self.FORM_ONLY:
+            # the form (greetings, history, a suggestion) outweighed the content: the field problem wins
+            field = probabilities * self.field
+            probabilities = field / field.sum()
+            best = int(probabilities.argmax())
         code = self.classes[best]
-        return Classification(code, self.taxonomy[code].name, round(float(probabilities[best]), 4))
+        # several problems: sentences whose problems belong to different groups of the taxonomy
+        seen = [self.taxonomy.same_problem(code)]
+        also: list[str] = []
+        for index in sorted(problems, key=problems.__getitem__, reverse=True):
+            other = self.classes[index]
+            if problems[index] >= self.SEVERAL and not any(other in group for group in seen):
+                seen.append(self.taxonomy.same_problem(other))
+                also.append(other)
+        return Classification(code, self.names[best], round(float(probabilities[best]), 4), tuple(also))
 
     # -- persistence --------------------------------------------------------------------------
     def save(self, path: Path) -> None:
-        meta = {"classes": self.classes, "vocabularies": self.vocabularies}
+        meta = {"classes": self.classes, "vocabularies": self.vocabularies, "dictionary": self.dictionary}
         buffer = io.BytesIO()
         np.savez_compressed(buffer, meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), np.uint8),
                             idf_words=self.idfs[0].astype(np.float32), idf_chars=self.idfs[1].astype(np.float32),
@@ -131,4 +286,6 @@ class Classifier:
         unknown = [c for c in meta["classes"] if c not in taxonomy]
         if unknown:
             raise ValueError(f"model knows categories the taxonomy lacks: {unknown}; retrain the classifier")
-        return cls(taxonomy, Featuriser(taxonomy), meta["vocabularies"], idfs, weights, bias, meta["classes"])
+        dictionary = meta["dictionary"]
+        return cls(taxonomy, Featuriser(taxonomy, dictionary), meta["vocabularies"], idfs, weights, bias,
+                   meta["classes"], dictionary)

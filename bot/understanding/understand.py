@@ -30,7 +30,7 @@ class Understanding:
 
     @property
     def classifier(self) -> Classifier:
-        """Loaded on first use (jieba's dictionary takes a second): commands that never classify don't pay."""
+        """Loaded on first use: commands that never classify don't pay for the model."""
         if self._classifier is None:
             with self._lock:
                 if self._classifier is None:
