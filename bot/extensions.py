@@ -43,19 +43,7 @@ class Database:
         return self._sessions
 
     def init_app(self, app: Flask, settings: Settings) -> None:
-        url = settings.database_url
-        kwargs: dict = {"pool_pre_ping": True}
-        if url.startswith("postgresql"):
-            # No JIT: the statistics' as-of subqueries (run only for cases changed after a period ended) make the
-            # planner's cost estimates huge, and JIT-compiling each statement took 0.5–1.8 s for 0.1 s of work
-            # (docs/stats-performance.md). Our queries are short; JIT never pays for itself here.
-            kwargs["connect_args"] = {"options": "-c jit=off"}
-        if url.startswith("sqlite"):
-            settings.instance_dir.mkdir(parents=True, exist_ok=True)
-            kwargs = {"connect_args": {"timeout": 30, "check_same_thread": False}}
-        self._engine = create_engine(url, **kwargs)
-        if url.startswith("sqlite"):
-            event.listen(self._engine, "connect", sqlite_pragmas)
+        self._engine = engine_for(settings)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         app.extensions["citybot.db"] = self
         # One session per request even when an app context outlives requests (CLI, tests).
@@ -80,6 +68,24 @@ class Database:
         session = g.pop("db_session", None)
         if session is not None:
             session.close()
+
+
+def engine_for(settings: Settings) -> Engine:
+    """The database engine the settings describe (the app's; a command that needs no app builds its own)."""
+    url = settings.database_url
+    kwargs: dict = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        # No JIT: the statistics' as-of subqueries (run only for cases changed after a period ended) make the
+        # planner's cost estimates huge, and JIT-compiling each statement took 0.5–1.8 s for 0.1 s of work
+        # (docs/stats-performance.md). Our queries are short; JIT never pays for itself here.
+        kwargs["connect_args"] = {"options": "-c jit=off"}
+    if url.startswith("sqlite"):
+        settings.instance_dir.mkdir(parents=True, exist_ok=True)
+        kwargs = {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    engine = create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", sqlite_pragmas)
+    return engine
 
 
 def sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects

@@ -346,8 +346,10 @@ def test_splits_by_unit_ranking_durations_and_reworks(app, town):
 
 
 def test_the_command_line_prints_the_figures_as_json(app, town):
-    runner = app.test_cli_runner()
-    result = runner.invoke(args=["stats", "--from", "2026-11-09", "--to", "2026-11-16", "--unit", "SQ01", "--json"])
+    runner = app.test_cli_runner()  # the command needs no app: only the database, from the environment
+    env = {"DATABASE_URL": app.extensions["citybot.services"].settings.database_url}
+    result = runner.invoke(args=["stats", "--from", "2026-11-09", "--to", "2026-11-16", "--unit", "SQ01", "--json"],
+                           env=env)
     assert result.exit_code == 0, result.output
     printed = json.loads(result.output)
     assert printed["received"] == 5 and printed["closed"] == 6 and printed["ratings"] == {"1": 1, "2": 1, "3": 0}
@@ -355,9 +357,10 @@ def test_the_command_line_prints_the_figures_as_json(app, town):
     assert set(printed) >= {"received", "registered", "dispatched", "due", "closed", "closed_on_time", "overdue",
                             "reopened", "extended", "ratings", "registration_rate", "closure_rate", "on_time_rate",
                             "rework_rate", "extension_rate", "satisfaction_rate"}
-    empty = json.loads(runner.invoke(args=["stats", "--from", "2026-10-01", "--to", "2026-10-02", "--json"]).output)
+    empty = json.loads(runner.invoke(args=["stats", "--from", "2026-10-01", "--to", "2026-10-02", "--json"],
+                                     env=env).output)
     assert empty["closure_rate"] is None and empty["satisfaction_rate"] is None
-    refused = runner.invoke(args=["stats", "--from", "2026-11-09", "--to", "2026-11-09"])
+    refused = runner.invoke(args=["stats", "--from", "2026-11-09", "--to", "2026-11-09"], env=env)
     assert refused.exit_code != 0 and "--to" in refused.output
 
 
