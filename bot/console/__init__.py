@@ -19,8 +19,9 @@ from bot.console import accounts, actions, areas, auth, cases, dashboard, maps, 
 from bot.console.blueprint import bp
 from bot.services import get_services
 
-# Blueprints whose POSTs are not browser forms: WeChat's signed webhooks and the simulator's local JSON API.
-CSRF_EXEMPT = ("wechat", "wework", "sandbox")
+# Blueprints whose POSTs are not browser forms: WeChat's signed webhooks, the simulator's local JSON API and
+# Open311 (other systems, authenticated by their API key, never by a cookie).
+CSRF_EXEMPT = ("wechat", "wework", "sandbox", "open311")
 
 
 def init_app(app: Flask, settings: Settings) -> None:

@@ -1,6 +1,7 @@
 """Tables, one module per aggregate. Importing this package registers them all on ``Base``."""
 
 from bot.models.account import ConsoleUser
+from bot.models.api_key import ApiKey, Open311Token
 from bot.models.area import Grid, Place
 from bot.models.base import Base
 from bot.models.case import Case, CaseEvent, CaseNumberCounter, Draft, ExtensionRequest, Rating
@@ -12,6 +13,7 @@ from bot.models.outbound import OutboundMessage
 from bot.models.resident import Resident
 
 __all__ = [
+    "ApiKey",
     "Base",
     "Case",
     "CaseEvent",
@@ -22,6 +24,7 @@ __all__ = [
     "ExtensionRequest",
     "Grid",
     "InboundMessage",
+    "Open311Token",
     "OutboundMessage",
     "Place",
     "Rating",

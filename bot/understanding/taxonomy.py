@@ -27,6 +27,11 @@ class Taxonomy:
     categories: dict[str, Category]
     lexicon: dict[str, tuple[str, ...]]  # code -> colloquial words and phrases
     duplicate_groups: tuple[frozenset[str], ...] = ()  # categories one problem may be reported as
+    big_classes: dict[str, str] | None = None  # E01 -> 市容环境 (大类): a category's first three characters
+
+    def big_class(self, code: str) -> str | None:
+        """The name of the category's big class (大类), if the taxonomy names it."""
+        return (self.big_classes or {}).get(code[:3])
 
     def same_problem(self, code: str) -> frozenset[str]:
         """The categories a report of ``code`` may duplicate: its duplicate group, or itself alone."""
@@ -67,4 +72,5 @@ def load_taxonomy(path: Path = DEFAULT_TAXONOMY, lexicon_path: Path | None = DEF
     if lexicon_path is not None and Path(lexicon_path).exists():
         raw = yaml.safe_load(Path(lexicon_path).read_text(encoding="utf-8")) or {}
         lexicon = {code: tuple(str(w) for w in words or ()) for code, words in raw.items() if code in categories}
-    return Taxonomy(categories, lexicon, groups)
+    big_classes = {str(k): str(v) for k, v in (data.get("big_classes") or {}).items()}
+    return Taxonomy(categories, lexicon, groups, big_classes)
