@@ -15,7 +15,7 @@ from flask import Flask, Response, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from bot.config import Settings
-from bot.console import accounts, actions, areas, auth, cases, dashboard, maps, units  # noqa: F401 - they register their views
+from bot.console import accounts, actions, areas, auth, cases, dashboard, intake, maps, units  # noqa: F401 - they register their views
 from bot.console.blueprint import bp
 from bot.services import get_services
 

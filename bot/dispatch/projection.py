@@ -79,7 +79,7 @@ def public_text(text: str) -> str:
     return PHONE_LIKE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
 
 
-def _query(filters: Filters, now: datetime) -> Select[tuple[Case]]:
+def _query(filters: Filters, now: datetime) -> Select[Case]:
     query = select(Case).options(selectinload(Case.events), selectinload(Case.merged_into))
     if filters.numbers:
         return (query.where(Case.number.in_(filters.numbers[:MAX_RESULTS]))

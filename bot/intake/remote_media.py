@@ -91,7 +91,8 @@ def fetch_url_media(sessions: sessionmaker[Session], settings: Settings, clock: 
     with sessions.begin() as session:
         media = session.get_one(Media, pk)
         media.state, media.stored_at, media.error = "stored", clock.now(), None
-        media.content_type, media.sha256, media.path, media.thumb_path = "image/jpeg", stored.sha256, stored.path, stored.thumb_path
+        media.content_type, media.sha256 = "image/jpeg", stored.sha256
+        media.path, media.thumb_path = stored.path, stored.thumb_path
         media.width, media.height = stored.width, stored.height
         media.gps_lat, media.gps_lng = stored.gps or (None, None)
     return "stored"

@@ -83,7 +83,8 @@ def _path(name: str, description: str) -> dict[str, Any]:
 
 def spec(server: str) -> dict[str, Any]:
     query = [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}, "description": d} for n, d in QUERY]
-    paging = [{"name": n, "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1}} for n in ("page", "page_size")]
+    paging = [{"name": n, "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1}}
+              for n in ("page", "page_size")]
     form = {"type": "object", "properties": {name: {"type": "string"} for name in FORM_FIELDS},
             "required": ["api_key", "service_code"]}
     requests_path = _get("Service requests (default: the last 90 days, at most 1000)", _list_of("ServiceRequest"),
