@@ -9,10 +9,18 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import select
 
+from bot.accounts.api_keys import revoke_key
+from bot.dispatch.actor import Actor
+from bot.dispatch.bureau import add_note
+from bot.dispatch.dispatching import dispatch
+from bot.dispatch.feedback import close_case
+from bot.extensions import get_db
 from bot.geo.datum import distance_m
 from bot.models import ApiKey, Case, CaseEvent, Contact, Media
 from tests.open311 import BASE, MARKET_WGS84, make_key, post_request
-from tests.support import MARKET, advance, freeze, the_case, TUESDAY_9AM
+from tests.support import MARKET, TUESDAY_9AM, advance, freeze, make_resident, resolve, the_case
+
+DISPATCHER = Actor.dispatcher("wangfang", "王芳")
 
 
 def xml(response) -> ElementTree.Element:  # noqa: ANN001
@@ -155,9 +163,6 @@ def test_a_duplicate_is_merged_like_a_wechat_report(app, client, db):
 
 
 def test_a_revoked_key_is_refused_and_the_channel_is_the_key_name(app, client, db):
-    from bot.accounts.api_keys import revoke_key
-    from bot.extensions import get_db
-
     key = make_key(app, "app-a")
     number = post_request(client, key).get_json()[0]["service_request_id"]
     assert the_case(db, number).channel == "app-a"
@@ -239,8 +244,6 @@ def test_get_requests_filters(app, client, clock):
 
 
 def test_at_most_1000_results(app, client, db, clock):
-    from tests.support import make_resident
-
     resident = make_resident(db)
     freeze(clock, TUESDAY_9AM)
     now = TUESDAY_9AM
@@ -252,8 +255,6 @@ def test_at_most_1000_results(app, client, db, clock):
 
 
 def test_status_and_extensions_follow_the_lifecycle(app, client, db, run_worker, wework, fake_platform, clock):
-    from tests.support import resolve
-
     freeze(clock, TUESDAY_9AM)
     number = post_request(client, make_key(app)).get_json()[0]["service_request_id"]
     run_worker()
@@ -266,18 +267,11 @@ def test_status_and_extensions_follow_the_lifecycle(app, client, db, run_worker,
     wework.text("wujingjing", f"签收 {number}")
     wework.text("wujingjing", f"退回 {number} 不是我们的网格")  # the squad's reason: internal
     run_worker()
-    from bot.dispatch.bureau import add_note
-    from bot.dispatch.actor import Actor
-    from bot.extensions import get_db
-
-    with app.app_context(), get_db().transaction() as session:
-        add_note(session, app.extensions["citybot.services"].deps, session.scalar(select(Case).where(Case.number == number)),
-                 Actor.dispatcher("wangfang", "王芳"), "内部备注：来电人姓王，电话13912345678")
-    from bot.dispatch.dispatching import dispatch
-
+    deps = app.extensions["citybot.services"].deps
     with app.app_context(), get_db().transaction() as session:
         case = session.scalar(select(Case).where(Case.number == number))
-        dispatch(session, app.extensions["citybot.services"].deps, case, Actor.dispatcher("wangfang", "王芳"), unit_code="SQ02")
+        add_note(session, deps, case, DISPATCHER, "内部备注：来电人姓王，电话13912345678")
+        dispatch(session, deps, case, DISPATCHER, unit_code="SQ02")
     run_worker()
     resolve(wework, fake_platform, number)
     [record] = client.get(f"{BASE}/requests/{number}.json", query_string={"extensions": "true"}).get_json()
@@ -285,11 +279,8 @@ def test_status_and_extensions_follow_the_lifecycle(app, client, db, run_worker,
     notes = record["extended_attributes"]["notes"]
     assert [n["type"] for n in notes] == ["resolve"] and notes[0]["description"] == "已清理"
     assert "内部备注" not in str(record) and "不是我们的网格" not in str(record) and "13912345678" not in str(record)
-    from bot.dispatch.feedback import close_case
-
     with app.app_context(), get_db().transaction() as session:
-        case = session.scalar(select(Case).where(Case.number == number))
-        close_case(session, app.extensions["citybot.services"].deps, case, Actor.dispatcher("wangfang", "王芳"), "核查通过")
+        close_case(session, deps, session.scalar(select(Case).where(Case.number == number)), DISPATCHER, "核查通过")
     root = xml(client.get(f"{BASE}/requests/{number}.xml", query_string={"extensions": "true"}))
     assert root.findtext("request/status") == "closed"
     assert root.findtext("request/extended_attributes/detailed_status") == "CLOSED"
