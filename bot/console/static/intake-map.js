@@ -45,7 +45,7 @@
     lat.value = ""; lng.value = "";
     var point = [parseFloat(button.dataset.lat), parseFloat(button.dataset.lng)];
     mark(point, "按地址定位：" + button.dataset.name);
-    map.setView(point, 16);
+    map.setView(point, 15);
     document.getElementById("place-suggestions").innerHTML = "";
   });
 })();
