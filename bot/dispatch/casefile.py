@@ -98,7 +98,7 @@ def _contact(case: Case) -> str:
     contact = case.contact
     if contact is None:
         return "市民" if case.channel == "wechat" else case.channel
-    label = f"{case.channel} {contact.name or ''}".strip()
+    label = case.channel if contact.name in (None, case.channel) else f"{case.channel} {contact.name}"
     return f"{label}（{contact.phone_masked}）" if contact.phone_masked else label
 
 
