@@ -137,6 +137,9 @@ class Settings:
     # A media_url is never fetched from a private, loopback or link-local address; tests serve photos on
     # 127.0.0.1 and turn this on for that one purpose.
     media_url_allow_private: bool = False
+    # Notices (群发): the bureau's name on the public notice pages; WeChat's mass messages per follower a month.
+    bureau_name: str = "城市管理局"
+    broadcast_monthly_limit: int = 4
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -187,6 +190,7 @@ class Settings:
             rating_window_days=float(get("RATING_WINDOW_DAYS") or defaults.rating_window_days),
             wechat_template_case_update=get("WECHAT_TEMPLATE_CASE_UPDATE", ""),
             open311_rate_limit=get("OPEN311_RATE_LIMIT") or defaults.open311_rate_limit,
+            bureau_name=get("CITYBOT_BUREAU_NAME") or defaults.bureau_name,
         )
         for name in SECRETS:
             if get(name):

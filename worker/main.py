@@ -17,7 +17,8 @@ from bot.jobs import enqueue
 
 log = logging.getLogger(__name__)
 
-PERIODIC: dict[str, int] = {"escalate": 60, "auto_close": 300, "sweep": 60}  # job name -> interval in seconds
+PERIODIC: dict[str, int] = {"escalate": 60, "auto_close": 300, "sweep": 60, "start_due_broadcasts": 30,
+                            "sync_area_tags": 600}  # job name -> interval in seconds
 
 
 def tick(app: Flask) -> None:

@@ -4,6 +4,7 @@ from bot.models.account import ConsoleUser
 from bot.models.api_key import ApiKey, Open311Token
 from bot.models.area import Grid, Place
 from bot.models.base import Base
+from bot.models.broadcast import AreaSubscription, AreaTag, Broadcast, BroadcastRecipient, BroadcastSend
 from bot.models.case import Case, CaseEvent, CaseNumberCounter, Draft, ExtensionRequest, Rating
 from bot.models.contact import Contact
 from bot.models.directory import Staff, Unit
@@ -14,7 +15,12 @@ from bot.models.resident import Resident
 
 __all__ = [
     "ApiKey",
+    "AreaSubscription",
+    "AreaTag",
     "Base",
+    "Broadcast",
+    "BroadcastRecipient",
+    "BroadcastSend",
     "Case",
     "CaseEvent",
     "CaseNumberCounter",

@@ -1,7 +1,7 @@
 """hotline and open311: encrypted contacts, api keys, tokens, media urls
 
 Revision ID: 6c23802e8e5b
-Revises: fd5af7860c6d
+Revises: 519d8f6fa3a8
 Create Date: 2026-11-29 21:50:27.219102
 """
 
@@ -14,7 +14,7 @@ import bot.models.base
 
 
 revision = '6c23802e8e5b'
-down_revision = 'fd5af7860c6d'
+down_revision = '519d8f6fa3a8'  # after the broadcasts (merged first)
 branch_labels = None
 depends_on = None
 

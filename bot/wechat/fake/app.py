@@ -4,12 +4,14 @@ Real endpoints (same paths, parameters and JSON shapes as api.weixin.qq.com and
 qyapi.weixin.qq.com; one fake serves both, telling them apart by path and credentials):
 official account: ``GET /cgi-bin/token``, ``POST /cgi-bin/stable_token``, ``GET /cgi-bin/media/get``,
 ``POST /cgi-bin/media/upload``, ``POST /cgi-bin/message/custom/send``,
-``POST /cgi-bin/message/template/send``; WeChat Work: ``GET /cgi-bin/gettoken``,
+``POST /cgi-bin/message/template/send``, mass sending with user tags (``bot.wechat.fake.mass``);
+WeChat Work: ``GET /cgi-bin/gettoken``,
 ``POST /cgi-bin/message/send`` (and the shared ``media/get``).
 
 Controls for tests and the simulator: ``POST /_fake/media`` (store a file, get a media_id as a
 phone upload would), ``GET /_fake/calls`` (what the service sent), ``POST /_fake/fault`` (make
-the next N calls of a path fail with an errcode or HTTP status), ``POST /_fake/expire-tokens``,
+the next N calls of a path fail with an errcode or HTTP status, or be carried out and lose their answer),
+``POST /_fake/mass-finish`` (post a job's MASSSENDJOBFINISH to a webhook), ``POST /_fake/expire-tokens``,
 ``POST /_fake/reset``.
 """
 
@@ -19,7 +21,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
 from bot.wechat.fake.state import FakeState, Fault
 
@@ -49,7 +51,9 @@ def record_and_inject() -> Response | None:
     st = state()
     st.record(request.path, params, body_json() if request.mimetype != "multipart/form-data" else None)
     fault = st.take_fault(request.path)
-    if fault is not None:
+    if fault is not None and fault.lose_answer:
+        g.lose_answer = True  # carried out below; the answer is lost on the way back
+    elif fault is not None:
         if fault.status != 200:
             return Response("fake outage", status=fault.status)
         return error(fault.errcode, "injected fault")
@@ -57,6 +61,11 @@ def record_and_inject() -> Response | None:
         if params.get("access_token") not in st.tokens:
             return error(40001, "invalid credential, access_token is invalid or not latest")
     return None
+
+
+@api.after_request
+def lose_answer(response: Response) -> Response:
+    return Response("fake outage after the call was carried out", status=502) if g.get("lose_answer") else response
 
 
 @api.get("/cgi-bin/token")
@@ -154,7 +163,8 @@ def control_calls() -> Response:
 def control_fault() -> Response:
     data = request.get_json(force=True)
     state().faults[data["path"]] = Fault(
-        errcode=int(data.get("errcode", -1)), status=int(data.get("status", 200)), times=int(data.get("times", 1))
+        errcode=int(data.get("errcode", -1)), status=int(data.get("status", 200)), times=int(data.get("times", 1)),
+        lose_answer=bool(data.get("lose_answer", False)),
     )
     return jsonify(ok=True)
 
@@ -194,6 +204,8 @@ def home() -> Response:
 
 def create_fake_platform(apps: Mapping[str, str]) -> Flask:
     """A fake platform that knows the given {appid or corpid: secret} pairs."""
+    from bot.wechat.fake import mass  # noqa: F401 - adds the mass-send, tag and material routes to the blueprints
+
     app = Flask(__name__)
     app.extensions["fake_state"] = FakeState(apps=dict(apps))
     app.add_url_rule("/", "home", home)

@@ -18,6 +18,18 @@ class Fault:
     errcode: int
     status: int = 200
     times: int = 1
+    lose_answer: bool = False  # the call is carried out, then the answer is lost (HTTP 502)
+
+
+@dataclass
+class MassJob:
+    """A mass-send job WeChat accepted: who it is for, and what its MASSSENDJOBFINISH event will count."""
+
+    msg_id: int
+    msg_data_id: int
+    clientmsgid: str | None
+    openids: list[str]
+    msgtype: str
 
 
 @dataclass
@@ -27,6 +39,10 @@ class FakeState:
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     calls: list[dict[str, Any]] = field(default_factory=list)
     faults: dict[str, Fault] = field(default_factory=dict)  # path -> fault
+    tags: dict[int, str] = field(default_factory=dict)  # tag id -> name
+    tag_members: dict[int, set[str]] = field(default_factory=dict)
+    mass_jobs: dict[int, MassJob] = field(default_factory=dict)  # msg_id -> job
+    followers: set[str] = field(default_factory=set)  # openids that sendall with is_to_all reaches
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, path: str, params: dict[str, str], body: Any) -> dict[str, Any]:
@@ -62,8 +78,23 @@ class FakeState:
             self.media[media_id] = (data, content_type)
         return media_id
 
+    def mass_job(self, clientmsgid: str | None, openids: list[str], msgtype: str) -> tuple[MassJob, bool]:
+        """A new job, or (``True``) the earlier one with the same clientmsgid (WeChat's errcode 45065)."""
+        with self.lock:
+            for job in self.mass_jobs.values():
+                if clientmsgid and job.clientmsgid == clientmsgid:
+                    return job, True
+            msg_id = 1000000000 + len(self.mass_jobs) + 1
+            job = MassJob(msg_id, 2247483000 + len(self.mass_jobs) + 1, clientmsgid, openids, msgtype)
+            self.mass_jobs[msg_id] = job
+            return job, False
+
     def reset(self) -> None:
         with self.lock:
+            self.tags.clear()
+            self.tag_members.clear()
+            self.mass_jobs.clear()
+            self.followers.clear()
             self.tokens.clear()
             self.media.clear()
             self.calls.clear()
