@@ -102,6 +102,7 @@ def bench_env(tmp: Path, database_url: str, platform_url: str = "http://127.0.0.
             "WECHAT_TOKEN": TOKEN, "WECHAT_APPID": "wxbench", "WECHAT_SECRET": "bench",
             "WEWORK_CORP_ID": "wwbench", "WEWORK_SECRET": "bench", "WEWORK_AGENT_ID": "1000002",
             "WEWORK_TOKEN": "bench", "WEWORK_AES_KEY": "citybotDevWeWorkAesKey0123456789abcdefghijk",
+            "CONTACT_ENCRYPTION_KEY": "MDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA=",
             "WECHAT_API_BASE_URL": platform_url, "WEWORK_API_BASE_URL": platform_url, "MEDIA_DIR": str(tmp),
             "PYTHONPATH": str(ROOT)}
 

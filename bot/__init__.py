@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
                            always_encrypted=True),
     }
 
-    from bot import cli, console, health, links, public
+    from bot import cli, console, health, links, open311, public
     from bot.webhooks import wechat, wework
 
     for blueprint in (health.bp, wechat.bp, wework.bp, links.bp, public.bp):  # public: `/` and the error pages
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         from bot import sandbox
 
         app.register_blueprint(sandbox.bp)
+    open311.init_app(app, settings)  # with its per-key rate limits (Flask-Limiter on our Redis)
     console.init_app(app, settings)  # after the blueprints it exempts from CSRF (webhooks, simulator)
     cli.init_app(app)
     return app

@@ -34,6 +34,7 @@ SECRETS = (
     "WEWORK_AGENT_ID",
     "WEWORK_TOKEN",
     "WEWORK_AES_KEY",
+    "CONTACT_ENCRYPTION_KEY",
 )
 
 
@@ -127,6 +128,15 @@ class Settings:
     console_session_hours: float = 12.0
     console_secure_cookies: bool | None = None
     console_tile_url: str = ""
+    # Callers' and other systems' reporters' phone numbers, e-mails and names are encrypted with this Fernet key
+    # (``cryptography``; several comma-separated keys: the first encrypts, all decrypt, for rotation). Empty in
+    # the embedded profile: derived from SECRET_KEY.
+    contact_encryption_key: str = ""
+    # Open311 (``/open311/v2/``): requests per API key (per address without a key), Flask-Limiter's syntax.
+    open311_rate_limit: str = "120/minute;2000/hour"
+    # A media_url is never fetched from a private, loopback or link-local address; tests serve photos on
+    # 127.0.0.1 and turn this on for that one purpose.
+    media_url_allow_private: bool = False
     # Notices (群发): the bureau's name on the public notice pages; WeChat's mass messages per follower a month.
     bureau_name: str = "城市管理局"
     broadcast_monthly_limit: int = 4
@@ -179,6 +189,7 @@ class Settings:
             auto_close_hours=float(get("AUTO_CLOSE_HOURS") or defaults.auto_close_hours),
             rating_window_days=float(get("RATING_WINDOW_DAYS") or defaults.rating_window_days),
             wechat_template_case_update=get("WECHAT_TEMPLATE_CASE_UPDATE", ""),
+            open311_rate_limit=get("OPEN311_RATE_LIMIT") or defaults.open311_rate_limit,
             bureau_name=get("CITYBOT_BUREAU_NAME") or defaults.bureau_name,
         )
         for name in SECRETS:

@@ -32,6 +32,9 @@ class JobSpec:
 JOBS: dict[str, JobSpec] = {
     "fetch_media": JobSpec("worker.jobs.fetch_media", "high", timeout=120,
                            retry=Retry(max=5, interval=[10, 30, 120, 600, 1800])),
+    # A photo an Open311 client gave by URL (bot.intake.remote_media).
+    "fetch_media_url": JobSpec("worker.jobs.fetch_media_url", "default", timeout=120,
+                               retry=Retry(max=3, interval=[30, 300, 1800])),
     "send_outbound": JobSpec("worker.jobs.send_outbound", "default", timeout=60,
                              retry=Retry(max=5, interval=[5, 30, 120, 600, 1800])),
     # The same delivery for squads' cards, ahead of residents' pushes.

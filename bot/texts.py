@@ -354,3 +354,19 @@ GENERIC_ERROR = ("出错了", "请求没有成功，请稍后再试。")
 LINK_GONE = ("链接无效或已过期",
              "案件链接自发出起 {days} 天内有效。请在企业微信中打开最新的案件消息，或发送“待办”查看本单位的案件。")
 PUBLIC_HINT = "市民反映问题，请在微信中向城管局公众号发送照片、位置和一句话。"
+
+
+# -- Open311 (bot/open311): what other systems and their users read -----------------------------------
+OPEN311_CONTACT = "城市管理局指挥中心（数字城管）"
+OPEN311_KEY_SERVICE = "API 密钥由城市管理局指挥中心发放（citybot api-key add），请联系指挥中心申请。"
+OPEN311_ERRORS: dict[int, str] = {
+    400: "请求参数有误",
+    403: "api_key 缺失或无效",
+    404: "资源不存在",
+    405: "不支持此请求方法",
+    413: "请求内容过大",
+    429: "请求过于频繁，请稍后再试",
+}
+OPEN311_NOTICE_ROUTED = "已受理，已转{unit}处理。"
+OPEN311_NOTICE_RECEIVED = "已受理，指挥中心将尽快分派处理。"
+OPEN311_NOTICE_MERGED = "已受理。附近已有同类问题正在处理（编号 {primary}），将一并处理。"

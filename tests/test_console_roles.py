@@ -42,7 +42,8 @@ def user(app, role: str):  # noqa: ANN001, ANN201
 def pages(number: str) -> list[str]:
     return ["/console/", "/console/live", "/console/cases", "/console/cases?q=" + number, "/console/cases.csv",
             f"/console/cases/{number}", "/console/map", "/console/map/points", "/console/map/grids", "/console/units",
-            "/console/reports"]
+            "/console/reports", "/console/intake", "/console/intake/grids",
+            "/console/intake/category?description=明珠菜场门口有人烤串", "/console/intake/places?address=明珠"]
 
 
 @pytest.mark.parametrize("role", ROLES)

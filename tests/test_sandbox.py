@@ -21,7 +21,8 @@ def test_not_served_without_the_fake_platform(settings):
 def test_production_refuses_the_fake_platform():
     env = {"DATABASE_URL": "postgresql://x@y/z", "CITYBOT_FAKE_PLATFORM": "1", "SECRET_KEY": "s",
            "WECHAT_TOKEN": "t", "WECHAT_APPID": "a", "WECHAT_SECRET": "s", "WEWORK_CORP_ID": "c",
-           "WEWORK_SECRET": "s", "WEWORK_AGENT_ID": "1", "WEWORK_TOKEN": "t", "WEWORK_AES_KEY": "k" * 43}
+           "WEWORK_SECRET": "s", "WEWORK_AGENT_ID": "1", "WEWORK_TOKEN": "t", "WEWORK_AES_KEY": "k" * 43,
+           "CONTACT_ENCRYPTION_KEY": "MDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA="}
     with pytest.raises(RuntimeError, match="fake WeChat platform"):
         create_app(Settings.from_env(env))
     with pytest.raises(RuntimeError, match="missing settings"):

@@ -21,7 +21,7 @@ from bot.dispatch.actor import Actor
 from bot.dispatch.dispatching import dispatch
 from bot.dispatch.escalation import escalate as escalate_cases
 from bot.extensions import get_db, get_queues, get_redis
-from bot.intake import media
+from bot.intake import media, remote_media
 from bot.intake.reports import Intake
 from bot.jobs import JOBS, enqueue
 from bot.models import Case, Media, OutboundMessage, Resident
@@ -56,6 +56,12 @@ def fetch_media(media_pk: int) -> str:
         elif state == "failed":
             media.tell_photo_failed(session, session.get_one(Media, media_pk))
     return state
+
+
+def fetch_media_url(media_pk: int) -> str:
+    """Fetch a photo an Open311 client gave by URL (never from a private address)."""
+    services = get_services()
+    return remote_media.fetch_url_media(get_db().sessions, services.settings, services.clock, media_pk)
 
 
 def dispatch_case(case_pk: int) -> str:
@@ -160,13 +166,14 @@ def sweep() -> dict[str, int]:
     cutoff = services.clock.now() - timedelta(seconds=services.settings.sweep_after_seconds)
     with get_db().transaction() as session:
         pending_media = media.stale_pending(session, cutoff)
+        pending_urls = media.stale_pending(session, cutoff, by_url=True)
         undispatched = list(session.scalars(select(Case.id).where(Case.awaiting_dispatch, Case.created_at < cutoff)))
         unsent = list(session.scalars(select(OutboundMessage.id).where(
             OutboundMessage.state == "queued", OutboundMessage.created_at < cutoff)))
         stalled = sending.resume_stalled(session)
     counts = {}
-    for name, ids in (("fetch_media", pending_media), ("dispatch_case", undispatched), ("send_outbound", unsent),
-                      ("send_broadcast", stalled)):
+    for name, ids in (("fetch_media", pending_media), ("fetch_media_url", pending_urls), ("dispatch_case", undispatched),
+                      ("send_outbound", unsent), ("send_broadcast", stalled)):
         counts[name] = sum(enqueue(get_queues(), name, pk) for pk in ids if not _is_live(JOBS[name].job_id(pk)))
     return counts
 

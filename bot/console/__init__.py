@@ -23,6 +23,7 @@ from bot.console import (  # noqa: F401 - they register their views
     broadcasts,
     cases,
     dashboard,
+    intake,
     maps,
     reports,
     statistics,
@@ -31,8 +32,9 @@ from bot.console import (  # noqa: F401 - they register their views
 from bot.console.blueprint import bp
 from bot.services import get_services
 
-# Blueprints whose POSTs are not browser forms: WeChat's signed webhooks and the simulator's local JSON API.
-CSRF_EXEMPT = ("wechat", "wework", "sandbox")
+# Blueprints whose POSTs are not browser forms: WeChat's signed webhooks, the simulator's local JSON API and
+# Open311 (other systems, authenticated by their API key, never by a cookie).
+CSRF_EXEMPT = ("wechat", "wework", "sandbox", "open311")
 
 
 def init_app(app: Flask, settings: Settings) -> None:

@@ -3,7 +3,7 @@
 * admin, dispatcher: everything (admin also manages accounts);
 * leader: their unit's cases only (another unit's case is a 404), read and internal notes, no decisions;
 * viewer: statistics and the map, no resident data, no actions;
-* operator: creates (hotline intake, later) and reads cases.
+* operator: creates cases (hotline intake, ``/console/intake``) and reads them.
 
 Residents are shown only to admin and dispatcher, and then only masked (``bot.dispatch.casefile``).
 """
@@ -30,6 +30,7 @@ ADMIN, DISPATCHER, LEADER, VIEWER, OPERATOR = Role.ADMIN, Role.DISPATCHER, Role.
 RULES: dict[str, frozenset[Role]] = {
     "stats": frozenset({ADMIN, DISPATCHER, LEADER, VIEWER}),  # dashboard counters, the map, units' load
     "cases": frozenset({ADMIN, DISPATCHER, LEADER, OPERATOR}),  # case lists and pages (a leader: own unit)
+    "intake": frozenset({ADMIN, DISPATCHER, OPERATOR}),  # hotline intake: open a case from a call
     "residents": frozenset({ADMIN, DISPATCHER}),  # masked reporters, residents' messages, pushes to them
     "decide": frozenset({ADMIN, DISPATCHER}),  # every decision on a case, extensions
     "note": frozenset({ADMIN, DISPATCHER, LEADER}),  # internal notes

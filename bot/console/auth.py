@@ -75,7 +75,9 @@ def login() -> Any:
     session[SIGNED_IN_AT] = deps().clock.time()
     log.info("console sign-in: %s (%s)", user.username, user.role)
     target = request.args.get("next", "")
-    home = url_for("console.dashboard" if ConsoleLogin.of(user).can("stats") else "console.case_list")
+    login = ConsoleLogin.of(user)
+    home = url_for("console.dashboard" if login.can("stats")
+                   else "console.intake" if login.can("intake") else "console.case_list")
     return redirect(target if target.startswith("/console/") and "//" not in target else home)
 
 

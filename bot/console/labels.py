@@ -44,7 +44,8 @@ SOURCES = {"message": "市民发送位置", "event": "上报地理位置", "exif
 DELIVERY = {"queued": "待发送", "sent": "已送达", "failed": "发送失败", "skipped": "市民已取关",
             "window_closed": "超出48小时，暂存", "summarized": "已合并补发"}
 ROLES = {"admin": "管理员", "dispatcher": "派遣员", "leader": "单位负责人", "viewer": "查看者", "operator": "接线员"}
-CHANNELS = {"wechat": "微信", "hotline": "热线", "open311": "Open311", "patrol": "巡查"}
+CHANNELS = {"wechat": "微信", "hotline": "热线", "12319": "12319 热线", "96310": "96310 热线", "12345": "12345 热线",
+            "visit": "来访", "patrol": "巡查", "open311": "Open311"}  # an Open311 key's name is shown as it is
 ACTORS = {"resident": "市民", "squad": "中队", "dispatcher": "指挥中心", "api": "外部系统", "system": "系统"}
 RATINGS = RATING_LABELS
 DONE = {"dispatch": "已派遣。", "close": "已核查结案，已通知市民。", "rework": "核查不通过，已返工并重新派遣。",

@@ -49,6 +49,11 @@ def map_data() -> Response:
 @bp.get("/map/grids")
 @require("stats")
 def map_grids() -> Response:
+    return grids_geojson()
+
+
+def grids_geojson() -> Response:
+    """The grids as GeoJSON (the map page, the hotline page's place picker)."""
     features = [{"type": "Feature", "geometry": json.loads(g.geometry),
                  "properties": {"code": g.code, "name": g.name, "squad": g.squad_code}}
                 for g in db().scalars(select(Grid).order_by(Grid.code))]

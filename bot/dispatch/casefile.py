@@ -70,7 +70,7 @@ class CaseFile:
 
 def case_file(session: Session, deps: Deps, case: Case) -> CaseFile:
     now = deps.now()
-    reporter = mask(case.reporter.openid) if case.reporter else ("市民" if case.channel == "wechat" else case.channel)
+    reporter = mask(case.reporter.openid) if case.reporter else _contact(case)
     stored = [m for m in case.media if m.kind == "image" and m.state == "stored"]
     merged = session.scalars(select(Case).where(Case.merged_into_id == case.id).order_by(Case.id))
     renderer = Renderer(session, deps.settings, deps.taxonomy, deps.clock)
@@ -91,6 +91,15 @@ def case_file(session: Session, deps: Deps, case: Case) -> CaseFile:
                                         .order_by(ExtensionRequest.id))),
         minutes_left=left,
     )
+
+
+def _contact(case: Case) -> str:
+    """A caller or another system's user: its label and masked phone (the number itself stays encrypted)."""
+    contact = case.contact
+    if contact is None:
+        return "市民" if case.channel == "wechat" else case.channel
+    label = case.channel if contact.name in (None, case.channel) else f"{case.channel} {contact.name}"
+    return f"{label}（{contact.phone_masked}）" if contact.phone_masked else label
 
 
 def _messages(session: Session, deps: Deps, case: Case) -> list[ResidentMessage]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.core.crypto import PersonalData
 from bot.dispatch.calendar import WorkCalendar
 from bot.understanding.taxonomy import Category, Taxonomy
 from bot.understanding.understand import Understanding
@@ -22,6 +24,11 @@ class Deps:
     @property
     def taxonomy(self) -> Taxonomy:
         return self.understanding.taxonomy
+
+    @cached_property
+    def personal(self) -> PersonalData:
+        """The cipher for contacts' phone numbers, e-mails and names."""
+        return PersonalData.from_settings(self.settings)
 
     def now(self) -> datetime:
         return self.clock.now()

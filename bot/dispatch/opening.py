@@ -1,7 +1,7 @@
 """立案 from any channel: one function opens a case — number, understanding, routing, duplicates, trail, jobs.
 
-WeChat drafts (``bot.intake``), the photo-GPS job, and next the hotline page and Open311 all call
-``open_case``; the case records its ``channel`` and its reporter (a WeChat resident or a contact).
+WeChat drafts (``bot.intake``), the photo-GPS job, the hotline page and Open311 all call ``open_case``;
+the case records its ``channel`` and its reporter (a WeChat resident or a contact).
 """
 
 from __future__ import annotations
@@ -37,9 +37,11 @@ class Report:
     location_source: str  # message | event | exif | text | map | address …
     address: str | None = None
     datum: str = "gcj02"
-    channel: Channel = Channel.WECHAT
+    channel: str = Channel.WECHAT  # a Channel, or the name of the Open311 client's API key
     reporter: Resident | None = None
     contact: Contact | None = None
+    # The category a person chose (a hotline operator correcting the suggestion): used instead of the classifier.
+    category: Classification | None = None
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ def open_case(session: Session, deps: Deps, report: Report, actor: Actor, media:
     transition(session, case, "receive", actor, at=now)
     understanding = deps.understanding
     area = understanding.area(session)
-    classification = understanding.classify(case.description)
+    classification = report.category or understanding.classify(case.description)
     geo = locate_point(area, report.lat, report.lng, report.location_source)
     near = None if report.address else area.nearest_place(report.lat, report.lng, settings.near_place_m)
     routing = decide(deps.taxonomy, classification, geo, understanding.min_confidence)

@@ -78,6 +78,22 @@ class AreaIndex:
         place = self.place_points[int(index)]
         return place if distance_m(lat, lng, place.lat, place.lng) <= max_m else None
 
+    def suggest(self, text: str, limit: int = 8) -> list[tuple[str, PlaceHit]]:
+        """Gazetteer names (and aliases) for what an operator is typing: a name the text mentions first, then
+        names starting with it, then names containing it; each place once, under the name that matched."""
+        text = text.strip()
+        if not text:
+            return []
+        mentioned = self.place_in(text)
+        ranked = sorted((name for name in self.places if text in name),
+                        key=lambda name: (not name.startswith(text), len(name), name))
+        found: dict[PlaceHit, str] = {}
+        if mentioned is not None:
+            found[mentioned] = mentioned.name
+        for name in ranked:
+            found.setdefault(self.places[name], name)
+        return [(name, place) for place, name in found.items()][:limit]
+
     def place_in(self, text: str) -> PlaceHit | None:
         """The longest gazetteer name or alias mentioned in ``text``."""
         if self.pattern is None:

@@ -86,9 +86,11 @@ def failure_kind(media: Media) -> str:
     return kind if kind in FAILURES else "unavailable"
 
 
-def stale_pending(session: Session, cutoff: datetime) -> list[int]:
-    """Media still pending since before ``cutoff``: their job was lost (Redis down) or is retrying."""
-    return list(session.scalars(select(Media.id).where(Media.state == "pending", Media.created_at < cutoff)))
+def stale_pending(session: Session, cutoff: datetime, *, by_url: bool = False) -> list[int]:
+    """Media still pending since before ``cutoff``: their job was lost (Redis down) or is retrying. WeChat's
+    media (``fetch_media``), or with ``by_url`` the photos Open311 clients gave by URL (``fetch_media_url``)."""
+    kind = Media.channel == "url" if by_url else Media.channel != "url"
+    return list(session.scalars(select(Media.id).where(Media.state == "pending", Media.created_at < cutoff, kind)))
 
 
 def tell_photo_failed(session: Session, item: Media) -> None:

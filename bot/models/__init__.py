@@ -1,6 +1,7 @@
 """Tables, one module per aggregate. Importing this package registers them all on ``Base``."""
 
 from bot.models.account import ConsoleUser
+from bot.models.api_key import ApiKey, Open311Token
 from bot.models.area import Grid, Place
 from bot.models.base import Base
 from bot.models.broadcast import AreaSubscription, AreaTag, Broadcast, BroadcastRecipient, BroadcastSend
@@ -15,6 +16,7 @@ from bot.models.resident import Resident
 from bot.models.snapshot import StatsSnapshot
 
 __all__ = [
+    "ApiKey",
     "AreaSubscription",
     "AreaTag",
     "Base",
@@ -30,6 +32,7 @@ __all__ = [
     "ExtensionRequest",
     "Grid",
     "InboundMessage",
+    "Open311Token",
     "OutboundMessage",
     "Place",
     "Rating",

@@ -37,12 +37,20 @@ class TriageReason(StrEnum):
 
 
 class Channel(StrEnum):
-    """Where a case came from (the monthly report splits by it)."""
+    """Where a case came from (the monthly report splits by it).
+
+    An Open311 client's case carries the name of its API key instead (``citybot api-key add NAME``), so the
+    split shows each connected system; ``OPEN311`` is the channel of a key named so.
+    """
 
     WECHAT = "wechat"
-    HOTLINE = "hotline"
+    HOTLINE = "hotline"  # a hotline call not attributed to one number (older records)
+    HOTLINE_12319 = "12319"  # the city-management hotline
+    HOTLINE_96310 = "96310"  # 淳安's city-management service line
+    HOTLINE_12345 = "12345"  # the city's government service hotline / platform
+    VISIT = "visit"  # 来访: a resident came to the bureau
+    PATROL = "patrol"  # 巡查: the bureau's own patrols found it
     OPEN311 = "open311"
-    PATROL = "patrol"
 
 
 class ActorKind(StrEnum):

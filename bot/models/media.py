@@ -21,8 +21,10 @@ class Media(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # "image" | "voice"
-    media_id: Mapped[str] = mapped_column(String(128))
-    channel: Mapped[str] = mapped_column(String(16), default="wechat", server_default="wechat")  # wechat | wework
+    media_id: Mapped[str] = mapped_column(String(128))  # WeChat's media id; for a URL or an upload, our own label
+    # wechat | wework (WeChat's media API) | url (an Open311 media_url, fetched by a job) | upload (the console)
+    channel: Mapped[str] = mapped_column(String(16), default="wechat", server_default="wechat")
+    url: Mapped[str | None] = mapped_column(Text)  # where a ``url`` photo is fetched from
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"), index=True)
     staff_userid: Mapped[str | None] = mapped_column(String(64), index=True)  # a squad member's photo
     draft_id: Mapped[int | None] = mapped_column(ForeignKey("draft.id"), index=True)

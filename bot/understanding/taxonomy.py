@@ -27,7 +27,11 @@ class Taxonomy:
     categories: dict[str, Category]
     lexicon: dict[str, tuple[str, ...]]  # code -> colloquial words and phrases
     duplicate_groups: tuple[frozenset[str], ...] = ()  # categories one problem may be reported as
-    big_classes: dict[str, str] = field(default_factory=dict)  # "E05" -> 街面秩序 (the statistics' filters)
+    big_classes: dict[str, str] = field(default_factory=dict)  # "E05" -> 街面秩序 (大类: a category's first three characters)
+
+    def big_class(self, code: str) -> str | None:
+        """The name of the category's big class (大类), if the taxonomy names it."""
+        return self.big_classes.get(code[:3])
 
     def same_problem(self, code: str) -> frozenset[str]:
         """The categories a report of ``code`` may duplicate: its duplicate group, or itself alone."""
