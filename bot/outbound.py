@@ -132,7 +132,10 @@ def _send(client: OfficialAccountClient | WeWorkClient, channel: str, target: st
         return
     assert isinstance(client, WeWorkClient)
     kind, _, ids = target.partition(":")
-    if kind == "party":
+    if payload["msgtype"] == "card_update":
+        client.update_card(payload["response_code"], payload["replace_name"],
+                           users=ids.split("|") if kind == "user" else None)
+    elif kind == "party":
         client.send(payload, party=ids)
     else:
         client.send(payload, users=ids.split("|"))

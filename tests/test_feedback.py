@@ -8,7 +8,19 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 
 from bot.models import Case, InboundMessage, OutboundMessage, Rating, Resident
-from tests.support import NUMBER, cards, images_to, pushes, report, report_case, resolve, the_case, tick_now
+from tests.support import (
+    NUMBER,
+    card_text,
+    card_title,
+    cards,
+    images_to,
+    pushes,
+    report,
+    report_case,
+    resolve,
+    the_case,
+    tick_now,
+)
 
 FIRST, SECOND = "oResidentFirst0000000000001", "oResidentSecond000000000002"
 
@@ -37,8 +49,8 @@ def test_duplicates_one_card_both_hear_dissatisfaction_reopens(wechat, wework, f
     assert reopened.deadline > reopened.events[-1].at
     run_worker()
     rework = cards(fake_platform)[-1]
-    assert rework["toparty"] == "3" and "返工" in rework["textcard"]["title"]
-    assert "还是老样子" in rework["textcard"]["description"]
+    assert rework["toparty"] == "3" and "返工" in card_title(rework)
+    assert "还是老样子" in card_text(rework)
     assert any("安排返工" in t for t in pushes(fake_platform, FIRST))
     assert db.scalar(select(Rating.value).where(Rating.round == 1)) == 3
 

@@ -157,7 +157,7 @@ def test_squad_pane_reads_earlier_cards_once_per_member(live_url, page, run_work
         requests.post(f"{fake_platform.url}/_fake/expire-tokens", timeout=5)
         report(live_url, where, text)
         run_worker()
-        cards = [c["body"] for c in fake_platform.calls("/cgi-bin/message/send") if c["body"].get("msgtype") == "textcard"]
+        cards = [c["body"] for c in fake_platform.calls("/cgi-bin/message/send") if c["body"].get("msgtype") == "template_card"]
         assert cards[-1] == cards[-2]  # the same card twice at the fake: refused with the stale token, then sent
 
     report(live_url, MARKET, "明珠菜场门口有人在路边烤串")

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+
 from bot import texts
 from bot.core.after_commit import after_commit
 from bot.core.text import normalise
@@ -15,7 +17,8 @@ from bot.dispatch.numbers import PATTERN
 from bot.dispatch.queries import unit_todo
 from bot.handlers.context import SquadContext as Context
 from bot.handlers.router import Reply, Router
-from bot.models import Media
+from bot.models import Case, Media
+from bot.notifications.queue import update_card
 from bot.wechat.messages import WeChatMessage
 
 COMMAND = re.compile(rf"^(签收|办结|退回|延期|待办)[\s:,，：]*({PATTERN})?\s*(.*)$", re.S)
@@ -112,6 +115,51 @@ def on_image(msg: WeChatMessage, ctx: Context) -> Reply:
     return Reply(texts.SQUAD_PHOTO_RECEIVED)
 
 
+def on_card_click(msg: WeChatMessage, ctx: Context) -> Reply | None:
+    """A tap on a dispatch card's 签收 or 退回 (``template_card_event``): the same service call as the typed
+    command, then the card is updated with the click's ResponseCode: who did what (for everyone who received
+    it), or why this member's click was refused (for them alone). WeChat Work's retries of the same click
+    carry the same ResponseCode and are dropped by the inbox, so a click acts once."""
+    action, _, number = msg.get("EventKey").partition(":")
+    code = msg.get("ResponseCode")
+    if action not in texts.CARD_ACTIONS or not code:
+        return None
+    case = ctx.session.scalar(select(Case).where(Case.number == number))
+    if ctx.staff is None:
+        update_card(ctx.session, case, code, ctx.userid, action=action, refused="not_in_directory")
+        return None
+    try:
+        if action == "accept":
+            squad.accept(ctx.session, ctx.deps, ctx.actor, number)
+        else:
+            squad.return_case(ctx.session, ctx.deps, ctx.actor, number, return_reason(msg))
+    except DomainError as refused:
+        reason, state = _refusal_kind(refused)
+        update_card(ctx.session, case, code, ctx.userid, action=action, refused=reason, state=state)
+        return None
+    update_card(ctx.session, case, code, None, action=action, name=ctx.staff.name, at=ctx.now.isoformat())
+    return None
+
+
+def return_reason(msg: WeChatMessage) -> str:
+    """The reason picked on the card (``SelectedItems``), in words; 其他 when none was picked."""
+    for item in (msg.nested("SelectedItems") or {}).get("SelectedItem", []):
+        if item.get("QuestionKey") == texts.RETURN_QUESTION:
+            options = (item.get("OptionIds") or {}).get("OptionId", [])
+            if options and options[0] in texts.RETURN_REASONS:
+                return texts.RETURN_REASONS[options[0]]
+    return texts.RETURN_REASONS["other"]
+
+
+def _refusal_kind(error: DomainError) -> tuple[str, str | None]:
+    if isinstance(error, CaseNotFound):
+        return "not_found", None
+    if isinstance(error, NotYourCase):
+        return "not_ours", None
+    assert isinstance(error, IllegalTransition), f"no card wording for {error!r}"
+    return "illegal", error.state
+
+
 def on_anything_else(msg: WeChatMessage, ctx: Context) -> Reply | None:
     return None if msg.type == "event" else Reply(texts.SQUAD_HELP)
 
@@ -119,4 +167,5 @@ def on_anything_else(msg: WeChatMessage, ctx: Context) -> Reply | None:
 def register(router: Router) -> None:
     router.text(on_text)
     router.on("image")(on_image)
+    router.on("event:template_card_event")(on_card_click)
     router.on("*")(on_anything_else)

@@ -52,6 +52,7 @@ class Renderer:
             "dispatch_card": self._dispatch_card,
             "reminder_card": self._reminder_card,
             "overdue": self._overdue,
+            "card_update": self._card_update,
         }
 
     def render(self, row: OutboundMessage) -> Payload:
@@ -63,7 +64,10 @@ class Renderer:
         params = dict(row.payload.get("params") or {})
         if notice in SENTENCES:
             return _text(self.sentence(notice, _need(case), params))
-        return self.kinds[notice](case, params)
+        payload = self.kinds[notice](case, params)
+        if payload["msgtype"] == "template_card":  # unique per app: the case and this very message
+            payload["template_card"]["task_id"] = f"case{row.case_id}-{row.id}"
+        return payload
 
     def sentence(self, kind: str, case: Case, params: dict[str, Any]) -> str:
         values = {k: self.when(v) if k == "deadline" else v for k, v in params.items()}
@@ -103,6 +107,15 @@ class Renderer:
     def _overdue(self, case: Case | None, params: dict[str, Any]) -> Payload:
         case = _need(case)
         return texts.overdue_notice(case.number, self._category(case), params["unit"], self.when(case.deadline))
+
+    def _card_update(self, case: Case | None, params: dict[str, Any]) -> Payload:
+        """The words replacing a clicked card's buttons: who did what, or why the click was refused."""
+        if params.get("refused"):
+            name = texts.card_refused(params["refused"], params["action"], params.get("state"))
+        else:
+            name = texts.card_done(params["name"], params["action"], datetime.fromisoformat(params["at"]),
+                                   self.settings.timezone)
+        return {"msgtype": "card_update", "response_code": params["response_code"], "replace_name": name}
 
     def _category(self, case: Case) -> str:
         return self.taxonomy[case.category_code].name if case.category_code else "待分类"

@@ -4,8 +4,9 @@ Real endpoints (same paths, parameters and JSON shapes as api.weixin.qq.com and
 qyapi.weixin.qq.com; one fake serves both, telling them apart by path and credentials):
 official account: ``GET /cgi-bin/token``, ``POST /cgi-bin/stable_token``, ``GET /cgi-bin/media/get``,
 ``POST /cgi-bin/media/upload``, ``POST /cgi-bin/message/custom/send``,
-``POST /cgi-bin/message/template/send``; WeChat Work: ``GET /cgi-bin/gettoken``,
-``POST /cgi-bin/message/send`` (and the shared ``media/get``).
+``POST /cgi-bin/message/template/send`` and ``subscribe/bizsend`` (``residents``); WeChat Work:
+``GET /cgi-bin/gettoken``, ``POST /cgi-bin/message/send`` (and the shared ``media/get``), button cards,
+their updates and OAuth (``wework``).
 
 Controls for tests and the simulator: ``POST /_fake/media`` (store a file, get a media_id as a
 phone upload would), ``GET /_fake/calls`` (what the service sent), ``POST /_fake/fault`` (make
@@ -15,32 +16,16 @@ the next N calls of a path fail with an errcode or HTTP status), ``POST /_fake/e
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, request
 
+from bot.wechat.fake import residents, wework
+from bot.wechat.fake.common import body_json, error, state
 from bot.wechat.fake.state import FakeState, Fault
 
 api = Blueprint("fake_api", __name__)
 controls = Blueprint("fake_controls", __name__, url_prefix="/_fake")
-
-
-def state() -> FakeState:
-    return current_app.extensions["fake_state"]
-
-
-def error(errcode: int, errmsg: str) -> Response:
-    return jsonify(errcode=errcode, errmsg=errmsg)
-
-
-def body_json() -> Any:
-    raw = request.get_data()
-    try:
-        return json.loads(raw) if raw else {}
-    except ValueError:
-        return raw.decode("utf-8", "replace")
 
 
 @api.before_request
@@ -53,7 +38,8 @@ def record_and_inject() -> Response | None:
         if fault.status != 200:
             return Response("fake outage", status=fault.status)
         return error(fault.errcode, "injected fault")
-    if request.path not in {"/cgi-bin/token", "/cgi-bin/stable_token", "/cgi-bin/gettoken"}:
+    if request.path not in {"/cgi-bin/token", "/cgi-bin/stable_token", "/cgi-bin/gettoken",
+                            "/connect/oauth2/authorize"}:
         if params.get("access_token") not in st.tokens:
             return error(40001, "invalid credential, access_token is invalid or not latest")
     return None
@@ -93,7 +79,12 @@ def wework_message_send() -> Response:
         return error(40003, "invalid receiver")
     if "toparty" in data and data["toparty"] and not all(p.isdigit() for p in str(data["toparty"]).split("|")):
         return error(60123, "invalid party id")
-    return jsonify(errcode=0, errmsg="ok", invaliduser="", invalidparty="", msgid=f"fake{len(state().calls)}")
+    if data["msgtype"] == "template_card" and (refused := wework.check_template_card(data)) is not None:
+        return refused
+    if wework.over_member_limit(wework.recipients(data)):
+        return error(45009, "api freq out of limit")
+    extra = {"response_code": wework.remember_card(data)} if data["msgtype"] == "template_card" else {}
+    return jsonify(errcode=0, errmsg="ok", invaliduser="", invalidparty="", msgid=f"fake{len(state().calls)}", **extra)
 
 
 @api.get("/cgi-bin/media/get")
@@ -115,7 +106,6 @@ def media_upload() -> Response:
 
 
 @api.post("/cgi-bin/message/custom/send")
-@api.post("/cgi-bin/message/template/send")
 def message_send() -> Response:
     data = body_json()
     if not isinstance(data, dict) or not data.get("touser"):
@@ -199,4 +189,9 @@ def create_fake_platform(apps: Mapping[str, str]) -> Flask:
     app.add_url_rule("/", "home", home)
     app.register_blueprint(api)
     app.register_blueprint(controls)
+    for part in (wework.api, residents.api):
+        part.before_request(record_and_inject)
+        app.register_blueprint(part)
+    app.register_blueprint(wework.controls)
+    app.register_blueprint(residents.controls)
     return app

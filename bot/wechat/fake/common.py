@@ -1,0 +1,26 @@
+"""What every part of the fake's HTTP API shares: its state, WeChat's error shape, the JSON body."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
+
+from bot.wechat.fake.state import FakeState
+
+
+def state() -> FakeState:
+    return current_app.extensions["fake_state"]
+
+
+def error(errcode: int, errmsg: str) -> Response:
+    return jsonify(errcode=errcode, errmsg=errmsg)
+
+
+def body_json() -> Any:
+    raw = request.get_data()
+    try:
+        return json.loads(raw) if raw else {}
+    except ValueError:
+        return raw.decode("utf-8", "replace")
