@@ -241,6 +241,21 @@ def rework_opinion(rating: int | None, words: str | None) -> str | None:
 REWORK_LABELS = {False: "市民意见", True: "核查意见"}  # who sent the case back: a resident, or the bureau
 
 
+# The short note (≤ 20 characters) a template or subscription message carries, by notice.
+PUSH_NOTES = {
+    "opened": "已受理您反映的问题",
+    "dispatched": "已派遣处置单位",
+    "redispatched": "已重新派遣处置单位",
+    "accepted": "处置单位已签收",
+    "resolved": "已处置，请评价处置结果",
+    "reopened": "已安排返工",
+    "reworked": "已安排返工",
+    "closed": "已结案，感谢您的反映",
+    "invalid": "经核实不予受理",
+    "reply": "城管局回复了您的反映",
+    "merged": "已与同类问题合并处理",
+}
+
 # The 退回 reasons a squad picks on the card (option id -> words recorded on the case).
 RETURN_REASONS = {"not_ours": "非本单位职责", "wrong_place": "位置有误", "other": "其他"}
 RETURN_QUESTION = "return_reason"

@@ -109,7 +109,8 @@ def test_outside_the_window_a_template_is_used_when_configured(app, wechat, wewo
     run_worker()
     [template] = [c["body"] for c in fake_platform.calls("/cgi-bin/message/template/send")]
     assert template["touser"] == FIRST and template["template_id"] == "TPL-progress"
-    assert number in template["data"]["keyword1"]["value"]
+    assert template["data"]["character_string1"] == {"value": number} and "first" not in template["data"]
+    assert template["url"].startswith("http://citybot.test/r/")  # the resident's own case page
 
 
 def test_an_unfollowed_resident_causes_no_retries_and_the_case_goes_on(wechat, wework, fake_platform, run_worker, db):

@@ -52,7 +52,8 @@ def resident_for(session: Session, openid: str, now: datetime) -> Resident:
     return found
 
 
-PASSIVE_EVENTS = frozenset({"location", "unsubscribe", "templatesendjobfinish", "view"})
+PASSIVE_EVENTS = frozenset({"location", "unsubscribe", "templatesendjobfinish", "view", "subscribe_msg_popup_event",
+                            "subscribe_msg_change_event", "subscribe_msg_sent_event"})
 
 
 def handle_resident(services: Services, session: Session, msg: WeChatMessage, now: datetime) -> Reply | None:

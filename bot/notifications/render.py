@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,7 @@ from bot import texts
 from bot.clock import Clock
 from bot.config import Settings
 from bot.core.signing import case_link
-from bot.models import Case, Grid, OutboundMessage
+from bot.models import Case, Grid, OutboundMessage, Unit
 from bot.understanding.taxonomy import Taxonomy
 
 Payload = dict[str, Any]
@@ -68,6 +69,20 @@ class Renderer:
         if payload["msgtype"] == "template_card":  # unique per app: the case and this very message
             payload["template_card"]["task_id"] = f"case{row.case_id}-{row.id}"
         return payload
+
+    def facts(self, row: OutboundMessage) -> dict[str, str]:
+        """The case facts a template or subscription message maps onto its keys (``bot.notifications.fields``)."""
+        case = _need(self.session.get(Case, row.case_id) if row.case_id else None)
+        unit = self.session.get(Unit, case.unit_code) if case.unit_code else None
+        notice = str(row.payload.get("notice") or "")
+        note = texts.PUSH_NOTES.get(notice)
+        if note is None:
+            rendered = self.render(row)
+            note = rendered["text"]["content"] if rendered.get("msgtype") == "text" else ""
+        zone = ZoneInfo(self.settings.timezone)
+        return {"number": case.number, "state": texts.STATE_LABELS.get(case.state, case.state),
+                "unit": unit.name if unit else "", "time": f"{self.clock.now().astimezone(zone):%Y-%m-%d %H:%M}",
+                "note": note}
 
     def sentence(self, kind: str, case: Case, params: dict[str, Any]) -> str:
         values = {k: self.when(v) if k == "deadline" else v for k, v in params.items()}

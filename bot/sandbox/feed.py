@@ -17,7 +17,8 @@ from typing import Any
 
 import requests
 
-RESIDENT_PATHS = ("/cgi-bin/message/custom/send", "/cgi-bin/message/template/send")
+RESIDENT_PATHS = ("/cgi-bin/message/custom/send", "/cgi-bin/message/template/send",
+                  "/cgi-bin/message/subscribe/bizsend")
 SQUAD_PATH = "/cgi-bin/message/send"
 Wanted = Callable[[dict[str, Any]], bool]  # does this call reach the phone?
 
@@ -77,6 +78,8 @@ def bubble(call: dict[str, Any]) -> dict[str, Any]:
     """How the phone shows one call: text, image, WeChat Work text card or template message."""
     body = _body(call)
     kind = body.get("msgtype") or ("template" if "template_id" in body else "text")
+    if call["path"].endswith("/bizsend"):
+        kind = "subscribe"
     key = hashlib.sha1(json.dumps([call["path"], body], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     shown: dict[str, Any] = {"seq": call["seq"], "at": call["at"], "key": key, "kind": kind}
     if kind == "text":
@@ -86,6 +89,16 @@ def bubble(call: dict[str, Any]) -> dict[str, Any]:
     elif kind == "textcard":
         card = body["textcard"]
         shown.update(title=card["title"], description=card["description"], url=card["url"])
-    elif kind == "template":
-        shown.update(kind="text", text="【模板消息】" + body["data"]["keyword1"]["value"])
+    elif kind == "template_card":
+        card = body["template_card"]
+        shown.update(title=card["main_title"]["title"], url=card["card_action"]["url"], task_id=card.get("task_id"),
+                     facts=[[c["keyname"], c["value"]] for c in card.get("horizontal_content_list", [])],
+                     description=card.get("sub_title_text", ""),
+                     quote=(card.get("quote_area") or {}).get("quote_text", ""),
+                     reasons=[[o["id"], o["text"]] for o in (card.get("button_selection") or {}).get("option_list", [])],
+                     buttons=[{"text": b["text"], "key": b.get("key"), "url": b.get("url")}
+                              for b in card.get("button_list", [])])
+    elif kind in ("template", "subscribe"):
+        label = "【订阅通知】" if kind == "subscribe" else "【模板消息】"
+        shown.update(kind="text", text=label + " ".join(v["value"] for v in body["data"].values()))
     return shown
