@@ -82,7 +82,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from bot import cli, console, health, links, public
     from bot.webhooks import wechat, wework
 
-    for blueprint in (health.bp, wechat.bp, wework.bp, links.bp, public.bp):  # public: `/` and the error pages
+    # public: `/`, the error pages, the squad's and the resident's case pages
+    for blueprint in (health.bp, wechat.bp, wework.bp, links.bp, public.bp, public.squad_bp, public.resident_bp):
         app.register_blueprint(blueprint)
     if settings.fake_platform:  # never with real credentials: Settings.check refuses that combination
         from bot import sandbox

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.dispatch.errors import CaseNotFound, DomainError, IllegalTransition, NeedsPhoto, NotYourCase
 from bot.models import Case
 from bot.models.enums import TriageReason
 
@@ -137,6 +138,20 @@ def merged(number: str, primary: str, own: bool, where: str) -> str:
 STEP_LABELS = {"relocate": "位置已更新"}
 
 
+def step_label(action: str, to_state: str | None) -> str:
+    """One step of a case's timeline (work page, resident's page)."""
+    return STEP_LABELS.get(action) or EVENT_LABELS.get(action) or STATE_LABELS.get(to_state or "", action)
+
+
+EVENT_LABELS = {"extension_requested": "申请延期", "extension_approved": "延期已批准", "extension_refused": "延期未批准",
+                "rate": "市民评价", "note": "备注", "reply": "回复市民"}
+
+# The squad's mobile work page (bot/public/squad_page.py).
+PAGE_SIGN_IN_FIRST = "请先以企业微信身份登录：转发的链接只能查看，不能办理。"
+PAGE_EXTEND_NEEDS = "延期需要填写 1–30 个工作日和原因。"
+PAGE_PHOTO_REJECTED = {"too_large": "照片太大，请换一张较小的照片。", "unreadable": "照片无法识别，请重新拍摄。"}
+
+
 def case_detail(case: Case, zone: ZoneInfo, near: str | None = None) -> str:
     """One case's progress: each change of state once (and the steps residents took part in)."""
     shown = [e for e in case.events if e.from_state != e.to_state or e.action in STEP_LABELS]
@@ -220,6 +235,19 @@ SQUAD_RETURNED = "已退回 {number}，指挥中心将重新派遣。"
 SQUAD_EXTENSION_REQUESTED = "已提交延期申请：{number} 延期 {days} 个工作日，待指挥中心审批。"
 SQUAD_NO_TODO = "本单位暂无待办案件。"
 ACTION_WORDS = {"accept": "签收", "resolve": "办结", "return": "退回", "extend": "延期"}
+
+
+def squad_refusal(error: DomainError, number: str) -> str:
+    """A member's refused action, in words (chat reply and the mobile work page)."""
+    if isinstance(error, CaseNotFound):
+        return SQUAD_NO_CASE.format(number=number)
+    if isinstance(error, NotYourCase):
+        return SQUAD_NOT_OURS.format(number=number)
+    if isinstance(error, NeedsPhoto):
+        return SQUAD_NEEDS_PHOTO.format(number=number)
+    assert isinstance(error, IllegalTransition), f"no wording for {error!r}"
+    return SQUAD_ILLEGAL.format(number=number, state=STATE_LABELS.get(error.state or "", error.state),
+                                action=ACTION_WORDS[error.action])
 TIMELINESS = {True: "按期办结", False: "超期办结"}
 
 

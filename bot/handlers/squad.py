@@ -12,7 +12,7 @@ from bot import texts
 from bot.core.after_commit import after_commit
 from bot.core.text import normalise
 from bot.dispatch import squad
-from bot.dispatch.errors import CaseNotFound, DomainError, IllegalTransition, NeedsPhoto, NotYourCase
+from bot.dispatch.errors import CaseNotFound, DomainError, IllegalTransition, NotYourCase
 from bot.dispatch.numbers import PATTERN
 from bot.dispatch.queries import unit_todo
 from bot.handlers.context import SquadContext as Context
@@ -37,19 +37,6 @@ def parse_squad_command(text: str) -> SquadCommand | None:
     return SquadCommand(match.group(1), match.group(2), match.group(3).strip(" ，,：:")) if match else None
 
 
-def refusal(error: DomainError, number: str) -> str:
-    """The member's words for a refused action."""
-    if isinstance(error, CaseNotFound):
-        return texts.SQUAD_NO_CASE.format(number=number)
-    if isinstance(error, NotYourCase):
-        return texts.SQUAD_NOT_OURS.format(number=number)
-    if isinstance(error, NeedsPhoto):
-        return texts.SQUAD_NEEDS_PHOTO.format(number=number)
-    assert isinstance(error, IllegalTransition), f"no wording for {error!r}"
-    return texts.SQUAD_ILLEGAL.format(number=number, state=texts.STATE_LABELS.get(error.state or "", error.state),
-                                      action=texts.ACTION_WORDS[error.action])
-
-
 def on_text(msg: WeChatMessage, ctx: Context) -> Reply:
     if ctx.staff is None:
         return Reply(texts.NOT_IN_DIRECTORY)
@@ -63,7 +50,7 @@ def on_text(msg: WeChatMessage, ctx: Context) -> Reply:
     try:
         return Reply(act(ctx, command, command.number))
     except DomainError as refused:
-        return Reply(refusal(refused, command.number))
+        return Reply(texts.squad_refusal(refused, command.number))
 
 
 def act(ctx: Context, command: SquadCommand, number: str) -> str:

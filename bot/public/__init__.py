@@ -1,5 +1,8 @@
-"""Pages residents and squads may reach outside the chat: the landing page at ``/`` and the error pages."""
+"""Pages residents and squads reach outside the chat: the landing page at ``/``, the error pages, the squad's
+mobile work page (``/s/``) and a resident's own case page (``/r/``)."""
 
 from bot.public.pages import bp
+from bot.public.resident_page import bp as resident_bp
+from bot.public.squad_page import bp as squad_bp
 
-__all__ = ["bp"]
+__all__ = ["bp", "resident_bp", "squad_bp"]
