@@ -9,7 +9,10 @@ few per window (``bot.notifications.window``). Outside it we send a template mes
 ``WECHAT_TEMPLATE_CASE_UPDATE`` is configured, or hold the push (``window_closed``) until the
 resident writes again, when the held pushes go out as one summary. A resident who accepted the configured
 subscription message (订阅通知) gets that first. Both carry our case facts mapped onto the template's keys
-(``bot.notifications.fields``) and link to the resident's own case page (``/r/<token>``). A resident who unfollowed
+(``bot.notifications.fields``) and link to the resident's own case page (``/r/<token>``).
+
+Squads' messages respect WeChat Work's per-member limits (``bot.core.rate_limit``): one that would exceed
+them waits (``later``) and is delivered when the window has room; it is never dropped. A resident who unfollowed
 (43004) is marked unsubscribed and gets nothing more; their cases go on.
 """
 
@@ -24,9 +27,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.core.rate_limit import MemberRateLimiter
 from bot.core.signing import resident_link
 from bot.jobs import JOBS
-from bot.models import Media, OutboundMessage, Resident
+from bot.models import Media, OutboundMessage, Resident, Staff, Unit
 from bot.notifications.fields import fill, parse_mapping
 from bot.notifications.render import Renderer
 from bot.notifications.window import reachable, window_open
@@ -42,18 +46,30 @@ SUBSCRIPTION_REFUSED = 43101  # the resident refused (or withdrew) the subscript
 WINDOW_ERRCODES = frozenset({45015, 45047})  # out of the 48-hour window / over its quota
 
 Clients = Callable[[str], OfficialAccountClient | WeWorkClient]
+Later = Callable[[int, float], None]
+
+
+def members(session: Session, target: str) -> list[str]:
+    """The WeChat Work members a message reaches: a department's active staff, or the users named."""
+    kind, _, ids = target.partition(":")
+    if kind == "user":
+        return ids.split("|")
+    return list(session.scalars(select(Staff.wework_userid).join(Unit, Unit.code == Staff.unit_code).where(
+        Unit.wework_party_id.in_(ids.split("|")), Staff.active)))
 
 
 class Delivery:
     """Sends queued rows through the platform clients; one per job run."""
 
     def __init__(self, sessions: sessionmaker[Session], clients: Clients, settings: Settings, taxonomy: Taxonomy,
-                 clock: Clock) -> None:
+                 clock: Clock, limiter: MemberRateLimiter, later: Later) -> None:
         self.sessions = sessions
         self.clients = clients
         self.settings = settings
         self.taxonomy = taxonomy
         self.clock = clock
+        self.limiter = limiter
+        self.later = later  # schedules another delivery attempt of a row after some seconds
 
     def deliver(self, pk: int) -> str:
         """Send row ``pk`` if it is still queued; returns its state afterwards."""
@@ -76,6 +92,11 @@ class Delivery:
                         resident.held_pushes = True
                         return row.state
                     payload = outside
+            if channel == "wework" and payload["msgtype"] != "card_update":
+                wait = self.limiter.reserve(members(session, target), self.clock.time())
+                if wait:  # a member had their 30 a minute (or 1000 an hour): wait, never drop
+                    self.later(pk, wait)
+                    return "waiting"
             row.kind, row.payload = payload["msgtype"], {**row.payload, "sent": payload}
             row.attempts += 1
             attempts = row.attempts
