@@ -20,6 +20,7 @@ import requests
 RESIDENT_PATHS = ("/cgi-bin/message/custom/send", "/cgi-bin/message/template/send",
                   "/cgi-bin/message/subscribe/bizsend")
 SQUAD_PATH = "/cgi-bin/message/send"
+CARD_UPDATE_PATH = "/cgi-bin/message/update_template_card"
 Wanted = Callable[[dict[str, Any]], bool]  # does this call reach the phone?
 
 
@@ -67,6 +68,8 @@ def to_member(userid: str, party: str | None) -> Wanted:
 
     def wanted(call: dict[str, Any]) -> bool:
         body = _body(call)
+        if call["path"] == CARD_UPDATE_PATH:
+            return bool(body.get("atall")) or userid in (body.get("userids") or [])
         users = str(body.get("touser", "")).split("|")
         return call["path"] == SQUAD_PATH and (userid in users or "@all" in users
                                                 or (party is not None and party in str(body.get("toparty", "")).split("|")))
@@ -80,6 +83,8 @@ def bubble(call: dict[str, Any]) -> dict[str, Any]:
     kind = body.get("msgtype") or ("template" if "template_id" in body else "text")
     if call["path"].endswith("/bizsend"):
         kind = "subscribe"
+    elif call["path"] == CARD_UPDATE_PATH:
+        kind = "card_update"
     key = hashlib.sha1(json.dumps([call["path"], body], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     shown: dict[str, Any] = {"seq": call["seq"], "at": call["at"], "key": key, "kind": kind}
     if kind == "text":
@@ -89,6 +94,8 @@ def bubble(call: dict[str, Any]) -> dict[str, Any]:
     elif kind == "textcard":
         card = body["textcard"]
         shown.update(title=card["title"], description=card["description"], url=card["url"])
+    elif kind == "card_update":
+        shown.update(response_code=body.get("response_code"), replace_name=(body.get("button") or {}).get("replace_name", ""))
     elif kind == "template_card":
         card = body["template_card"]
         shown.update(title=card["main_title"]["title"], url=card["card_action"]["url"], task_id=card.get("task_id"),
