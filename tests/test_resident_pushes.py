@@ -118,3 +118,10 @@ def test_without_subscription_or_template_the_push_is_held(app, wechat, fake_pla
     run_worker()
     assert not fake_platform.calls("/cgi-bin/message/subscribe/bizsend")
     assert db.scalar(select(OutboundMessage.state).where(OutboundMessage.channel == "wechat")) == "window_closed"
+
+
+def test_a_bad_field_mapping_refuses_to_start(settings):
+    from bot import create_app
+
+    with pytest.raises(ValueError, match="thing1=first"):
+        create_app(settings.replace(wechat_template_fields="thing1=first"))
