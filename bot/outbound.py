@@ -97,9 +97,13 @@ class Delivery:
                 if wait:  # a member had their 30 a minute (or 1000 an hour): wait, never drop
                     self.later(pk, wait)
                     return "waiting"
-            row.kind, row.payload = payload["msgtype"], {**row.payload, "sent": payload}
             row.attempts += 1
             attempts = row.attempts
+            if payload["msgtype"] == "template_card":
+                # One task_id per attempt: WeChat Work refuses a task_id twice, and an attempt that timed out
+                # may have been delivered (then the squad sees the card twice, rather than never).
+                payload["template_card"]["task_id"] += f"-{attempts}"
+            row.kind, row.payload = payload["msgtype"], {**row.payload, "sent": payload}
         try:
             _send(self.clients(channel), channel, target, payload, self._stored_path)
         except WeChatAPIError as exc:
