@@ -120,7 +120,8 @@ def main() -> None:
                 calls = requests.get(f"http://127.0.0.1:{FAKE}/_fake/calls",
                                      params={"path": "/cgi-bin/message/send"}).json()["calls"]
                 for call in calls:
-                    title = (call["body"].get("textcard") or {}).get("title", "")
+                    card = call["body"].get("template_card") or {}
+                    title = (card.get("main_title") or {}).get("title", "")
                     match = NUMBER.search(title)
                     if match and match.group(0) in created:
                         received.setdefault(match.group(0), call["at"])

@@ -51,12 +51,15 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from bot.core import after_commit
     from bot.embedded_redis import ensure_embedded_redis
     from bot.extensions import Database, RedisQueues
+    from bot.notifications.fields import parse_mapping
     from bot.wechat.envelope import Envelope
 
     settings = settings or Settings.from_env()
     if overrides:
         settings = settings.replace(**overrides)
     settings.check()
+    for mapping in (settings.wechat_template_fields, settings.wechat_subscribe_fields):
+        parse_mapping(mapping)  # a typo in WECHAT_TEMPLATE_FIELDS refuses to start, not to push
     if not settings.redis_url:
         settings = settings.replace(redis_url=ensure_embedded_redis(settings.instance_dir / "redis"))
 
@@ -82,7 +85,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from bot import cli, console, health, links, open311, public
     from bot.webhooks import wechat, wework
 
-    for blueprint in (health.bp, wechat.bp, wework.bp, links.bp, public.bp):  # public: `/` and the error pages
+    # public: `/`, the error pages, the squad's and the resident's case pages
+    for blueprint in (health.bp, wechat.bp, wework.bp, links.bp, public.bp, public.squad_bp, public.resident_bp):
         app.register_blueprint(blueprint)
     if settings.fake_platform:  # never with real credentials: Settings.check refuses that combination
         from bot import sandbox

@@ -89,6 +89,10 @@ class Settings:
     wework_token: str = "citybot-dev-wework-token"
     wework_aes_key: str = "citybotDevWeWorkAesKey0123456789abcdefghijk"  # 43 characters
     wework_api_base_url: str = "https://qyapi.weixin.qq.com"
+    wework_oauth_base_url: str = "https://open.weixin.qq.com"  # /connect/oauth2/authorize (members' web pages)
+    # WeChat Work delivers at most this many app messages to one member a minute / an hour (the rest is lost).
+    wework_member_per_minute: int = 30
+    wework_member_per_hour: int = 1000
 
     media_dir: Path = field(default_factory=lambda: default_instance_dir() / "media")
     max_body_bytes: int = 64 * 1024  # WeChat messages are a few hundred bytes
@@ -121,6 +125,13 @@ class Settings:
     service_window_hours: float = 48.0  # WeChat's customer-service window after a resident's message
     service_quota: int = 5  # customer-service messages per window
     wechat_template_case_update: str = ""  # template id for updates outside the window (optional)
+    # Our case fields (number, state, unit, time, note) onto the template's keys, e.g.
+    # "character_string1=number,phrase2=state,thing3=unit,time4=time,thing5=note" (WECHAT_TEMPLATE_FIELDS).
+    wechat_template_fields: str = "character_string1=number,phrase2=state,thing3=unit,time4=time"
+    # Subscription messages (订阅通知, bizsend) to residents who accepted them, tried first outside the window.
+    wechat_subscribe_template_id: str = ""
+    wechat_subscribe_fields: str = "character_string1=number,phrase2=state,thing3=note,time4=time"
+    resident_link_max_age: int = 30 * 86400  # a resident's /r/ case page link
     fake_platform: bool = True  # the built-in fake WeChat platform is in use (never in production)
     sandbox_tile_url: str = ""  # map tiles for the simulator, e.g. a local tile server; none: grids only
     # The bureau's console: a sign-in lasts this long (polling does not extend it); cookies only over HTTPS
@@ -156,6 +167,7 @@ class Settings:
         fake_url = get("FAKE_PLATFORM_URL", FAKE_PLATFORM_DEFAULT_URL)
         wechat_base = get("WECHAT_API_BASE_URL") or (fake_url if embedded else "https://api.weixin.qq.com")
         wework_base = get("WEWORK_API_BASE_URL") or (fake_url if embedded else "https://qyapi.weixin.qq.com")
+        oauth_base = get("WEWORK_OAUTH_BASE_URL") or (fake_url if embedded else "https://open.weixin.qq.com")
         defaults = cls()
         values: dict[str, Any] = dict(
             profile=profile,
@@ -168,6 +180,7 @@ class Settings:
             wechat_aes_key=get("WECHAT_AES_KEY", ""),
             wechat_api_base_url=wechat_base.rstrip("/"),
             wework_api_base_url=wework_base.rstrip("/"),
+            wework_oauth_base_url=oauth_base.rstrip("/"),
             media_dir=Path(get("MEDIA_DIR") or instance_dir / "media"),
             fake_platform=parse_bool(get("CITYBOT_FAKE_PLATFORM"), default=embedded),
             sandbox_tile_url=get("SANDBOX_TILE_URL", ""),
@@ -191,6 +204,9 @@ class Settings:
             wechat_template_case_update=get("WECHAT_TEMPLATE_CASE_UPDATE", ""),
             open311_rate_limit=get("OPEN311_RATE_LIMIT") or defaults.open311_rate_limit,
             bureau_name=get("CITYBOT_BUREAU_NAME") or defaults.bureau_name,
+            wechat_template_fields=get("WECHAT_TEMPLATE_FIELDS") or defaults.wechat_template_fields,
+            wechat_subscribe_template_id=get("WECHAT_SUBSCRIBE_TEMPLATE_ID", ""),
+            wechat_subscribe_fields=get("WECHAT_SUBSCRIBE_FIELDS") or defaults.wechat_subscribe_fields,
         )
         for name in SECRETS:
             if get(name):

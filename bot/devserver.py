@@ -68,6 +68,7 @@ def _announce(base: str, host: str, fake_port: int) -> None:
 def _start(children: dict[str, subprocess.Popen[bytes]], host: str, port: int, fake_port: int) -> None:
     env = dict(os.environ)
     env.setdefault("FAKE_PLATFORM_URL", f"http://{host}:{fake_port}")
+    env.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")  # links in cards, and where the fake posts clicks
     bin_dir = os.path.dirname(sys.executable)
     commands = {
         "fake WeChat": [sys.executable, "-m", "bot.wechat.fake", "--host", host, "--port", str(fake_port)],

@@ -40,6 +40,9 @@ JOBS: dict[str, JobSpec] = {
     # The same delivery for squads' cards, ahead of residents' pushes.
     "send_card": JobSpec("worker.jobs.send_outbound", "high", timeout=60,
                          retry=Retry(max=5, interval=[5, 30, 120, 600, 1800])),
+    # A squad's message that waits for a member's WeChat Work rate window (30 a minute, 1000 an hour).
+    "send_later": JobSpec("worker.jobs.send_later", "high", timeout=60,
+                          retry=Retry(max=5, interval=[5, 30, 120, 600, 1800])),
     "dispatch_case": JobSpec("worker.jobs.dispatch_case", "high", timeout=60,
                              retry=Retry(max=5, interval=[5, 30, 120, 600, 1800])),
     "deliver_held": JobSpec("worker.jobs.deliver_held", "default", timeout=60,

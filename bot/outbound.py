@@ -7,7 +7,12 @@ backoff; a permanent one (invalid receiver 40003 …) marks the row failed at on
 Residents can only be sent customer-service messages within 48 hours of their last message, a
 few per window (``bot.notifications.window``). Outside it we send a template message when
 ``WECHAT_TEMPLATE_CASE_UPDATE`` is configured, or hold the push (``window_closed``) until the
-resident writes again, when the held pushes go out as one summary. A resident who unfollowed
+resident writes again, when the held pushes go out as one summary. A resident who accepted the configured
+subscription message (订阅通知) gets that first. Both carry our case facts mapped onto the template's keys
+(``bot.notifications.fields``) and link to the resident's own case page (``/r/<token>``).
+
+Squads' messages respect WeChat Work's per-member limits (``bot.core.rate_limit``): one that would exceed
+them waits (``later``) and is delivered when the window has room; it is never dropped. A resident who unfollowed
 (43004) is marked unsubscribed and gets nothing more; their cases go on.
 """
 
@@ -22,8 +27,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.core.rate_limit import MemberRateLimiter
+from bot.core.signing import resident_link
 from bot.jobs import JOBS
-from bot.models import Media, OutboundMessage, Resident, StatsReport
+from bot.models import Media, OutboundMessage, Resident, Staff, StatsReport, Unit
+from bot.notifications.fields import fill, parse_mapping
 from bot.notifications.render import Renderer
 from bot.notifications.window import reachable, window_open
 from bot.understanding.taxonomy import Taxonomy
@@ -34,22 +42,35 @@ from bot.wechat.errors import WeChatAPIError
 _retry = JOBS["send_outbound"].retry
 MAX_ATTEMPTS = 1 + (_retry.max if _retry else 0)
 UNFOLLOWED = 43004
+SUBSCRIPTION_REFUSED = 43101  # the resident refused (or withdrew) the subscription message
 WINDOW_ERRCODES = frozenset({45015, 45047})  # out of the 48-hour window / over its quota
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 Clients = Callable[[str], OfficialAccountClient | WeWorkClient]
+Later = Callable[[int, float], None]
+
+
+def members(session: Session, target: str) -> list[str]:
+    """The WeChat Work members a message reaches: a department's active staff, or the users named."""
+    kind, _, ids = target.partition(":")
+    if kind == "user":
+        return ids.split("|")
+    return list(session.scalars(select(Staff.wework_userid).join(Unit, Unit.code == Staff.unit_code).where(
+        Unit.wework_party_id.in_(ids.split("|")), Staff.active)))
 
 
 class Delivery:
     """Sends queued rows through the platform clients; one per job run."""
 
     def __init__(self, sessions: sessionmaker[Session], clients: Clients, settings: Settings, taxonomy: Taxonomy,
-                 clock: Clock) -> None:
+                 clock: Clock, limiter: MemberRateLimiter, later: Later) -> None:
         self.sessions = sessions
         self.clients = clients
         self.settings = settings
         self.taxonomy = taxonomy
         self.clock = clock
+        self.limiter = limiter
+        self.later = later  # schedules another delivery attempt of a row after some seconds
 
     def deliver(self, pk: int) -> str:
         """Send row ``pk`` if it is still queued; returns its state afterwards."""
@@ -66,17 +87,31 @@ class Delivery:
                     row.state = "skipped"
                     return row.state
                 if not window_open(session, resident, settings, now):
-                    if not settings.wechat_template_case_update or payload["msgtype"] != "text":
+                    outside = self._outside_window(session, row, resident, payload)
+                    if outside is None:
                         row.state = "window_closed"
                         resident.held_pushes = True
                         return row.state
-                    payload = template_payload(settings.wechat_template_case_update, payload["text"]["content"])
-            row.kind, row.payload = payload["msgtype"], {**row.payload, "sent": payload}
+                    payload = outside
+            if channel == "wework" and payload["msgtype"] != "card_update":
+                wait = self.limiter.reserve(members(session, target), self.clock.time())
+                if wait:  # a member had their 30 a minute (or 1000 an hour): wait, never drop
+                    self.later(pk, wait)
+                    return "waiting"
             row.attempts += 1
             attempts = row.attempts
+            if payload["msgtype"] == "template_card":
+                # One task_id per attempt: WeChat Work refuses a task_id twice, and an attempt that timed out
+                # may have been delivered (then the squad sees the card twice, rather than never).
+                payload["template_card"]["task_id"] += f"-{attempts}"
+            row.kind, row.payload = payload["msgtype"], {**row.payload, "sent": payload}
         try:
             _send(self.clients(channel), channel, target, payload, self._stored_path, self._report_file)
         except WeChatAPIError as exc:
+            if payload["msgtype"] == "subscribe" and exc.errcode == SUBSCRIPTION_REFUSED:
+                self._set_resident(target, subscription_template=None)  # withdrawn: the next try falls back
+                self._record(pk, state="queued", errcode=exc.errcode, error=str(exc))
+                return self.deliver(pk)
             if channel == "wechat" and exc.errcode in WINDOW_ERRCODES:
                 self._record(pk, state="window_closed", errcode=exc.errcode, error=str(exc))
                 self._set_resident(target, held_pushes=True)
@@ -91,6 +126,25 @@ class Delivery:
         self._record(pk, state="sent")
         return "sent"
 
+    def _outside_window(self, session: Session, row: OutboundMessage, resident: Resident,
+                        payload: dict[str, Any]) -> dict[str, Any] | None:
+        """A case update outside the 48-hour window: the subscription message the resident accepted, else the
+        template message, when configured; None: hold it."""
+        settings = self.settings
+        if payload["msgtype"] != "text" or row.case_id is None:
+            return None
+        subscribed = settings.wechat_subscribe_template_id and \
+            resident.subscription_template == settings.wechat_subscribe_template_id
+        if not subscribed and not settings.wechat_template_case_update:
+            return None
+        facts = Renderer(session, settings, self.taxonomy, self.clock).facts(row)
+        link = resident_link(settings.public_base_url, settings.secret_key, row.case_id, resident.id, self.clock.time())
+        if subscribed:
+            return {"msgtype": "subscribe", "template_id": settings.wechat_subscribe_template_id, "page": link,
+                    "data": fill(parse_mapping(settings.wechat_subscribe_fields), facts)}
+        return {"msgtype": "template", "template_id": settings.wechat_template_case_update, "url": link,
+                "data": fill(parse_mapping(settings.wechat_template_fields), facts)}
+
     def _stored_path(self, media_pk: int) -> Path | None:
         with self.sessions() as session:
             media = session.get(Media, media_pk)
@@ -101,7 +155,7 @@ class Delivery:
             report = session.get_one(StatsReport, report_pk)
             return report.filename, report.workbook
 
-    def _set_resident(self, openid: str, **values: bool) -> None:
+    def _set_resident(self, openid: str, **values: bool | None) -> None:
         with self.sessions.begin() as session:
             resident = session.scalar(select(Resident).where(Resident.openid == openid))
             for name, value in values.items():
@@ -118,19 +172,14 @@ class Delivery:
                 row.last_errcode, row.last_error = errcode, error
 
 
-def template_payload(template_id: str, text: str) -> dict[str, Any]:
-    """Our case update in a 服务进度通知-style template: the text as its content."""
-    return {"msgtype": "template", "template_id": template_id,
-            "data": {"first": {"value": "您反映的问题有新进展"}, "keyword1": {"value": text[:200]},
-                     "remark": {"value": "回复消息可查看详情"}}}
-
-
 def _send(client: OfficialAccountClient | WeWorkClient, channel: str, target: str, payload: dict[str, Any],
           photo_path: Callable[[int], Path | None], report_file: Callable[[int], tuple[str, bytes]]) -> None:
     if channel == "wechat":
         assert isinstance(client, OfficialAccountClient)
         if payload["msgtype"] == "template":
-            client.send_template(target, payload["template_id"], payload["data"])
+            client.send_template(target, payload["template_id"], payload["data"], payload.get("url", ""))
+        elif payload["msgtype"] == "subscribe":
+            client.send_subscribe(target, payload["template_id"], payload["data"], payload.get("page", ""))
         elif payload["msgtype"] == "image":
             client.send_image(target, _upload(client, photo_path(payload["media_pk"])))
         else:
@@ -141,7 +190,10 @@ def _send(client: OfficialAccountClient | WeWorkClient, channel: str, target: st
         name, content = report_file(payload["report_pk"])
         payload = {"msgtype": "file", "file": {"media_id": client.upload_file(name, content, XLSX)}}
     kind, _, ids = target.partition(":")
-    if kind == "party":
+    if payload["msgtype"] == "card_update":
+        client.update_card(payload["response_code"], payload["replace_name"],
+                           users=ids.split("|") if kind == "user" else None)
+    elif kind == "party":
         client.send(payload, party=ids)
     else:
         client.send(payload, users=ids.split("|"))

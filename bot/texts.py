@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.dispatch.errors import CaseNotFound, DomainError, IllegalTransition, NeedsPhoto, NotYourCase
 from bot.models import Case
 from bot.models.enums import TriageReason
 
@@ -139,6 +140,20 @@ def merged(number: str, primary: str, own: bool, where: str) -> str:
 STEP_LABELS = {"relocate": "位置已更新"}
 
 
+def step_label(action: str, to_state: str | None) -> str:
+    """One step of a case's timeline (work page, resident's page)."""
+    return STEP_LABELS.get(action) or EVENT_LABELS.get(action) or STATE_LABELS.get(to_state or "", action)
+
+
+EVENT_LABELS = {"extension_requested": "申请延期", "extension_approved": "延期已批准", "extension_refused": "延期未批准",
+                "rate": "市民评价", "note": "备注", "reply": "回复市民"}
+
+# The squad's mobile work page (bot/public/squad_page.py).
+PAGE_SIGN_IN_FIRST = "请先以企业微信身份登录：转发的链接只能查看，不能办理。"
+PAGE_EXTEND_NEEDS = "延期需要填写 1–30 个工作日和原因。"
+PAGE_PHOTO_REJECTED = {"too_large": "照片太大，请换一张较小的照片。", "unreadable": "照片无法识别，请重新拍摄。"}
+
+
 def case_detail(case: Case, zone: ZoneInfo, near: str | None = None) -> str:
     """One case's progress: each change of state once (and the steps residents took part in)."""
     shown = [e for e in case.events if e.from_state != e.to_state or e.action in STEP_LABELS]
@@ -250,6 +265,19 @@ SQUAD_RETURNED = "已退回 {number}，指挥中心将重新派遣。"
 SQUAD_EXTENSION_REQUESTED = "已提交延期申请：{number} 延期 {days} 个工作日，待指挥中心审批。"
 SQUAD_NO_TODO = "本单位暂无待办案件。"
 ACTION_WORDS = {"accept": "签收", "resolve": "办结", "return": "退回", "extend": "延期"}
+
+
+def squad_refusal(error: DomainError, number: str) -> str:
+    """A member's refused action, in words (chat reply and the mobile work page)."""
+    if isinstance(error, CaseNotFound):
+        return SQUAD_NO_CASE.format(number=number)
+    if isinstance(error, NotYourCase):
+        return SQUAD_NOT_OURS.format(number=number)
+    if isinstance(error, NeedsPhoto):
+        return SQUAD_NEEDS_PHOTO.format(number=number)
+    assert isinstance(error, IllegalTransition), f"no wording for {error!r}"
+    return SQUAD_ILLEGAL.format(number=number, state=STATE_LABELS.get(error.state or "", error.state),
+                                action=ACTION_WORDS[error.action])
 TIMELINESS = {True: "按期办结", False: "超期办结"}
 
 
@@ -271,29 +299,87 @@ def rework_opinion(rating: int | None, words: str | None) -> str | None:
 REWORK_LABELS = {False: "市民意见", True: "核查意见"}  # who sent the case back: a resident, or the bureau
 
 
+# The short note (≤ 20 characters) a template or subscription message carries, by notice.
+PUSH_NOTES = {
+    "opened": "已受理您反映的问题",
+    "dispatched": "已派遣处置单位",
+    "redispatched": "已重新派遣处置单位",
+    "accepted": "处置单位已签收",
+    "resolved": "已处置，请评价处置结果",
+    "reopened": "已安排返工",
+    "reworked": "已安排返工",
+    "closed": "已结案，感谢您的反映",
+    "invalid": "经核实不予受理",
+    "reply": "城管局回复了您的反映",
+    "merged": "已与同类问题合并处理",
+}
+
+# The 退回 reasons a squad picks on the card (option id -> words recorded on the case).
+RETURN_REASONS = {"not_ours": "非本单位职责", "wrong_place": "位置有误", "other": "其他"}
+RETURN_QUESTION = "return_reason"
+
+
 def dispatch_card(number: str, category: str, where: str, description: str, deadline: str, photos: int,
                   link: str, rework: str | None = None, by_bureau: bool = False) -> dict:
-    """The WeChat Work text card a squad receives for a new (or reworked) case; no resident identity in it.
+    """The WeChat Work button card a squad receives for a new (or reworked) case; no resident identity in it.
 
-    ``rework``: the resident's opinion (``rework_opinion``), or the bureau's verification note
-    (``by_bureau``), when the case comes back for 返工.
+    Buttons: 签收 and 退回 (with the reason picked above it) call back ``/wework``; 办结 opens the case page,
+    where the after-photos are taken. ``rework``: the resident's opinion (``rework_opinion``), or the bureau's
+    verification note (``by_bureau``), when the case comes back for 返工. The ``task_id`` is set at delivery.
     """
-    return {
-        "msgtype": "textcard",
-        "textcard": {
-            "title": f"【{'返工' if rework else '新案件'}】{category} {number}",
-            "description": (
-                (f'<div class="highlight">{REWORK_LABELS[by_bureau]}：{brief(rework, 60)}</div>' if rework else "")
-                + f'<div class="normal">地点：{where}</div>'
-                f'<div class="normal">问题：{brief(description, 60)}</div>'
-                f'<div class="highlight">处置时限：{deadline}</div>'
-                f'<div class="gray">现场照片 {photos} 张，点击查看详情。回复“签收 {number}”签收；'
-                f'办结请先发处置后照片，再回复“办结 {number} 说明”。</div>'
-            ),
-            "url": link,
-            "btntxt": "详情",
-        },
+    card: dict = {
+        "card_type": "button_interaction",
+        "source": {"desc": "有问题发微信", "desc_color": 0},
+        "main_title": {"title": f"【{'返工' if rework else '新案件'}】{category} {number}",
+                       "desc": f"处置时限：{deadline}"},
+        "sub_title_text": f"问题：{brief(description, 60)}",
+        "horizontal_content_list": [
+            {"keyname": "地点", "value": brief(where, 26)},
+            {"keyname": "处置时限", "value": deadline},
+            {"keyname": "现场照片", "value": f"{photos} 张", "type": 1, "url": link},
+        ],
+        "card_action": {"type": 1, "url": link},
+        "button_selection": {
+            "question_key": RETURN_QUESTION, "title": "退回原因", "selected_id": "not_ours",
+            "option_list": [{"id": key, "text": text} for key, text in RETURN_REASONS.items()]},
+        "button_list": [
+            {"text": "签收", "style": 1, "key": f"accept:{number}"},
+            {"text": "退回", "style": 2, "key": f"return:{number}"},
+            {"text": "办结", "style": 1, "type": 1, "url": link},
+        ],
     }
+    if rework:
+        card["quote_area"] = {"type": 0, "title": REWORK_LABELS[by_bureau], "quote_text": brief(rework, 60)}
+    return {"msgtype": "template_card", "template_card": card}
+
+
+def card_title(message: dict) -> str:
+    """What a squad's message says first (button card, text card or text), for the case file and the simulator."""
+    if message.get("msgtype") == "template_card":
+        return str(message["template_card"]["main_title"]["title"])
+    if message.get("msgtype") == "textcard":
+        return str(message["textcard"]["title"])
+    return str(message.get("text", {}).get("content", ""))
+
+
+# A card after a click: who did what (buttons disabled), or why the click was refused.
+CARD_DONE = "已由 {name} {action} {when}"
+CARD_ACTIONS = {"accept": "签收", "return": "退回"}
+CARD_REFUSED = {
+    "not_found": "案件不存在",
+    "not_ours": "非本单位案件，不能{action}",
+    "illegal": "案件{state}，不能{action}",
+    "not_in_directory": "您不在处置人员名单中",
+}
+
+
+def card_done(name: str, action: str, when: datetime, zone: str) -> str:
+    return CARD_DONE.format(name=name, action=CARD_ACTIONS[action], when=f"{when.astimezone(ZoneInfo(zone)):%m-%d %H:%M}")
+
+
+def card_refused(reason: str, action: str, state: str | None) -> str:
+    return CARD_REFUSED[reason].format(action=CARD_ACTIONS.get(action, action),
+                                       state=STATE_LABELS.get(state or "", state or ""))
 
 
 def reminder_card(number: str, category: str, deadline: str, link: str) -> dict:

@@ -125,6 +125,19 @@ class FakePlatform:
     def reset(self) -> None:
         requests.post(f"{self.url}/_fake/reset")
 
+    def callback_to(self, app_url: str) -> None:
+        """Post WeChat Work callbacks (card clicks) to the app served at ``app_url``."""
+        requests.post(f"{self.url}/_fake/wework/callback", json={
+            "url": f"{app_url}/wework", "token": WEWORK_TOKEN, "aes_key": WEWORK_AES_KEY, "corp_id": CORP_ID,
+            "agent_id": AGENT_ID})
+
+    def click(self, userid: str, task_id: str, key: str, *, selected: dict[str, str] | None = None,
+              times: int = 1, timestamp: float | None = None) -> dict:
+        """``userid`` taps button ``key`` of card ``task_id``; WeChat Work posts the event ``times`` times."""
+        return requests.post(f"{self.url}/_fake/wework/click", json={
+            "userid": userid, "task_id": task_id, "key": key, "selected": selected or {}, "times": times,
+            "timestamp": int(timestamp) if timestamp else None}).json()
+
 
 @pytest.fixture(scope="session")
 def fake_platform() -> Iterator[FakePlatform]:
@@ -151,6 +164,7 @@ def settings(database_url: str, redis_url: str, fake_platform: FakePlatform, tmp
         wework_token=WEWORK_TOKEN,
         wework_aes_key=WEWORK_AES_KEY,
         wework_api_base_url=fake_platform.url,
+        wework_oauth_base_url=fake_platform.url,
         public_base_url="http://citybot.test",
         media_dir=tmp_path / "media",
         max_image_pixels=50_000_000,

@@ -79,8 +79,33 @@ def squad_messages(fake_platform) -> list[dict]:  # noqa: ANN001
 
 
 def cards(fake_platform) -> list[dict]:  # noqa: ANN001
-    """The text cards squads received (new case, rework, reminder)."""
-    return [body for body in squad_messages(fake_platform) if body["msgtype"] == "textcard"]
+    """The cards squads received: button cards (new case, rework) and text cards (reminder)."""
+    return [body for body in squad_messages(fake_platform) if body["msgtype"] in ("template_card", "textcard")]
+
+
+def card_title(card: dict) -> str:
+    return card["template_card"]["main_title"]["title"] if "template_card" in card else card["textcard"]["title"]
+
+
+def card_text(card: dict) -> str:
+    """Everything a card shows below its title, as one string."""
+    if "textcard" in card:
+        return card["textcard"]["description"]
+    body = card["template_card"]
+    parts = [body["main_title"].get("desc", ""), body.get("sub_title_text", "")]
+    parts += [f"{c['keyname']}：{c['value']}" for c in body.get("horizontal_content_list", [])]
+    if "quote_area" in body:
+        parts.append(f"{body['quote_area']['title']}：{body['quote_area']['quote_text']}")
+    return "\n".join(parts)
+
+
+def card_url(card: dict) -> str:
+    return card["template_card"]["card_action"]["url"] if "template_card" in card else card["textcard"]["url"]
+
+
+def card_updates(fake_platform) -> list[dict]:  # noqa: ANN001
+    """The card updates sent after clicks (``message/update_template_card``), oldest first."""
+    return [c["body"] for c in fake_platform.calls("/cgi-bin/message/update_template_card")]
 
 
 def pushes(fake_platform, openid: str | None = None) -> list[str]:  # noqa: ANN001

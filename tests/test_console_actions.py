@@ -17,6 +17,8 @@ from tests.support import (
     MEMBER,
     NUMBER,
     advance,
+    card_text,
+    card_title,
     cards,
     freeze_now,
     pushes,
@@ -61,7 +63,7 @@ def test_triage_dispatch_sets_category_and_unit_and_the_card_reaches_the_squad(
     case = the_case(db, number)
     assert (case.state, case.category_code, case.unit_code, case.triage_reason) == ("dispatched", "E0510", "SQ02", None)
     [card] = cards(fake_platform)
-    assert card["toparty"] == "3" and number in card["textcard"]["title"] and "露天烧烤" in card["textcard"]["title"]
+    assert card["toparty"] == "3" and number in card_title(card) and "露天烧烤" in card_title(card)
     assert events(db, number)[-1] == ("dispatch", "王芳", "派遣至城区二中队")
     assert the_case(db, number).events[-1].actor_id == "wangfang"
     assert any("已派遣至城区二中队" in p for p in pushes(fake_platform, ANNA))
@@ -105,8 +107,8 @@ def test_verification_failed_reworks_with_the_note_on_the_new_card(dispatcher, w
     case = the_case(db, number)
     assert (case.state, case.round, case.reopen_count) == ("dispatched", 2, 1)
     rework = cards(fake_platform)[-1]
-    assert "返工" in rework["textcard"]["title"] and "核查意见：现场仍有烧烤架未清理" in rework["textcard"]["description"]
-    assert "市民意见" not in rework["textcard"]["description"]  # the bureau sent it back, not a resident
+    assert "返工" in card_title(rework) and "核查意见：现场仍有烧烤架未清理" in card_text(rework)
+    assert "市民意见" not in card_text(rework)  # the bureau sent it back, not a resident
     assert any("经核查需返工" in p for p in pushes(fake_platform, ANNA))
     assert not any("按您的意见" in p for p in pushes(fake_platform, ANNA))
     assert [e[0] for e in events(db, number)][-2:] == ["reopen", "dispatch"]
@@ -234,5 +236,5 @@ def test_the_cli_takes_the_same_decisions(app, wechat, wework, run_worker, fake_
     resolve(wework, fake_platform, primary)
     assert runner.invoke(args=["rework", primary, "--note", "现场仍有烧烤架"]).exit_code == 0
     run_worker()
-    assert "现场仍有烧烤架" in cards(fake_platform)[-1]["textcard"]["description"]
+    assert "现场仍有烧烤架" in card_text(cards(fake_platform)[-1])
     assert ("note", "zhaoli", "已联系市场") in [(e.action, e.actor_id, e.note) for e in the_case(db, primary).events]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.console import PASSWORD, add_user
-from tests.support import CHROMIUM, MARKET, NUMBER, chromium_page, pushes, resolve
+from tests.support import CHROMIUM, MARKET, NUMBER, card_title, chromium_page, pushes, resolve
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)")
@@ -67,7 +67,7 @@ def test_triage_dispatch_resolve_verify_and_close_in_the_browser(app, live_url, 
 
     run_worker()  # the card goes to 城区二中队's WeChat Work
     card = [c["body"] for c in fake_platform.calls("/cgi-bin/message/send")][-1]
-    assert card["toparty"] == "3" and number in card["textcard"]["title"]
+    assert card["toparty"] == "3" and number in card_title(card)
     resolve(wework, fake_platform, number)  # 签收, a photo, 办结 through /wework
     run_worker()  # the after-photo is fetched, the resident told
 

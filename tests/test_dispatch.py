@@ -13,6 +13,9 @@ from tests.support import (
     BARBECUE,
     LEADER,
     MEMBER,
+    card_text,
+    card_title,
+    card_url,
     case_number,
     pushes,
     report_case,
@@ -35,11 +38,11 @@ def test_report_to_resolution_end_to_end(wechat, wework, fake_platform, run_work
     run_worker()  # the dispatch job
 
     [card] = squad_messages(fake_platform)
-    assert card["toparty"] == "3" and card["agentid"] == 1000002 and card["msgtype"] == "textcard"
-    assert number in card["textcard"]["title"] and "露天烧烤" in card["textcard"]["title"]
-    assert "明珠菜场" in card["textcard"]["description"] and "处置时限" in card["textcard"]["description"]
+    assert card["toparty"] == "3" and card["agentid"] == 1000002 and card["msgtype"] == "template_card"
+    assert number in card_title(card) and "露天烧烤" in card_title(card)
+    assert "明珠菜场" in card_text(card) and "处置时限" in card_text(card)
     assert RESIDENT not in str(card)  # squads never see the resident's openid
-    page = client.get(card["textcard"]["url"].replace("http://citybot.test", ""))
+    page = client.get(card_url(card).replace("http://citybot.test", ""))
     assert page.status_code == 200 and "路边烤串" in page.get_data(as_text=True)
     assert RESIDENT not in page.get_data(as_text=True)
     assert any("已派遣至城区二中队" in p for p in pushes(fake_platform))
@@ -148,7 +151,7 @@ def test_reminder_at_75_percent_then_overdue_supervision(app, wechat, run_worker
     tick_now(app)
     run_worker()
     reminder = squad_messages(fake_platform)[-1]
-    assert "即将超期" in reminder["textcard"]["title"] and reminder["toparty"] == "3"
+    assert "即将超期" in card_title(reminder) and reminder["toparty"] == "3"
 
     clock.freeze(case.deadline.timestamp() + 1)
     tick_now(app)

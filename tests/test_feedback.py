@@ -8,7 +8,19 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 
 from bot.models import Case, InboundMessage, OutboundMessage, Rating, Resident
-from tests.support import NUMBER, cards, images_to, pushes, report, report_case, resolve, the_case, tick_now
+from tests.support import (
+    NUMBER,
+    card_text,
+    card_title,
+    cards,
+    images_to,
+    pushes,
+    report,
+    report_case,
+    resolve,
+    the_case,
+    tick_now,
+)
 
 FIRST, SECOND = "oResidentFirst0000000000001", "oResidentSecond000000000002"
 
@@ -37,8 +49,8 @@ def test_duplicates_one_card_both_hear_dissatisfaction_reopens(wechat, wework, f
     assert reopened.deadline > reopened.events[-1].at
     run_worker()
     rework = cards(fake_platform)[-1]
-    assert rework["toparty"] == "3" and "返工" in rework["textcard"]["title"]
-    assert "还是老样子" in rework["textcard"]["description"]
+    assert rework["toparty"] == "3" and "返工" in card_title(rework)
+    assert "还是老样子" in card_text(rework)
     assert any("安排返工" in t for t in pushes(fake_platform, FIRST))
     assert db.scalar(select(Rating.value).where(Rating.round == 1)) == 3
 
@@ -97,7 +109,8 @@ def test_outside_the_window_a_template_is_used_when_configured(app, wechat, wewo
     run_worker()
     [template] = [c["body"] for c in fake_platform.calls("/cgi-bin/message/template/send")]
     assert template["touser"] == FIRST and template["template_id"] == "TPL-progress"
-    assert number in template["data"]["keyword1"]["value"]
+    assert template["data"]["character_string1"] == {"value": number} and "first" not in template["data"]
+    assert template["url"].startswith("http://citybot.test/r/")  # the resident's own case page
 
 
 def test_an_unfollowed_resident_causes_no_retries_and_the_case_goes_on(wechat, wework, fake_platform, run_worker, db):

@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from bot.models import Media
 from tests.images import street_photo
-from tests.support import cards, freeze, freeze_now, report_case
+from tests.support import card_url, cards, freeze, freeze_now, report_case
 
 OPENID = "oResidentLinks0000000000001"
 
@@ -21,7 +21,7 @@ OPENID = "oResidentLinks0000000000001"
 def case_page_link(fake_platform) -> str:  # noqa: ANN001
     """The link on the squad's card, as a path on our server."""
     [card] = cards(fake_platform)
-    return urlsplit(card["textcard"]["url"]).path
+    return urlsplit(card_url(card)).path
 
 
 @pytest.mark.parametrize(("age", "status"), [

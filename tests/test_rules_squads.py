@@ -18,6 +18,8 @@ from tests.support import (
     MEMBER,
     TUESDAY_9AM,
     advance,
+    card_title,
+    card_url,
     cards,
     freeze,
     freeze_now,
@@ -43,7 +45,7 @@ def dispatched_on_tuesday_morning(wechat, run_worker, clock, db, openid: str = R
 
 
 def reminders(fake_platform) -> list[dict]:  # noqa: ANN001
-    return [card for card in cards(fake_platform) if "即将超期" in card["textcard"]["title"]]
+    return [card for card in cards(fake_platform) if "即将超期" in card_title(card)]
 
 
 def supervised(app) -> str:  # noqa: ANN001
@@ -84,7 +86,7 @@ def test_the_squad_is_reminded_once_75_percent_of_the_handling_time_is_used(app,
     sent = reminders(fake_platform)
     assert len(sent) == int(reminded)
     if reminded:
-        assert number in sent[0]["textcard"]["title"] and sent[0]["toparty"] == "3"
+        assert number in card_title(sent[0]) and sent[0]["toparty"] == "3"
 
 
 def overdue_since_tuesday(app, wechat, run_worker, clock, db) -> str:  # noqa: ANN001
@@ -152,10 +154,10 @@ def test_no_part_of_the_reporters_openid_reaches_the_squad(app, wechat, wework, 
     run_worker()
 
     received = squad_messages(fake_platform)
-    titles = [m["textcard"]["title"] for m in received if m["msgtype"] == "textcard"]
+    titles = [card_title(m) for m in received if m["msgtype"] in ("template_card", "textcard")]
     assert [t[:4] for t in titles] == ["【新案件", "【即将超", "【返工】"]
     assert any("超期督办" in m["text"]["content"] for m in received if m["msgtype"] == "text")
-    page = client.get(urlsplit(received[0]["textcard"]["url"]).path).get_data(as_text=True)
+    page = client.get(urlsplit(card_url(received[0])).path).get_data(as_text=True)
     seen = readable(json.dumps(received, ensure_ascii=False) + "\n".join(replies) + page)
     leaked = {OPENID[i:i + 4] for i in range(len(OPENID) - 3)} & {seen[i:i + 4] for i in range(len(seen) - 3)}
     assert leaked == set() and "***" not in seen

@@ -157,7 +157,7 @@ def test_squad_pane_reads_earlier_cards_once_per_member(live_url, page, run_work
         requests.post(f"{fake_platform.url}/_fake/expire-tokens", timeout=5)
         report(live_url, where, text)
         run_worker()
-        cards = [c["body"] for c in fake_platform.calls("/cgi-bin/message/send") if c["body"].get("msgtype") == "textcard"]
+        cards = [c["body"] for c in fake_platform.calls("/cgi-bin/message/send") if c["body"].get("msgtype") == "template_card"]
         assert cards[-1] == cards[-2]  # the same card twice at the fake: refused with the stale token, then sent
 
     report(live_url, MARKET, "明珠菜场门口有人在路边烤串")
@@ -247,3 +247,26 @@ def test_map_names_squads_has_a_legend_and_labels_do_not_overlap(live_url, page)
     closer = visible_labels()
     assert set(closer) - set(shown) and not overlapping(closer)  # zooming in shows names that did not fit
     shot(page, "map")
+
+
+def test_a_tap_on_the_cards_accept_button_goes_through_wework(live_url, page, run_worker, db):
+    """The squad pane shows the button card; 签收 on it is a template_card_event posted (encrypted, by the fake
+    platform) to the real /wework; the card then says who accepted it, its buttons gone."""
+    expect = playwright_api.expect
+    report(live_url, MARKET, "明珠菜场门口有人在路边烤串")
+    run_worker()
+    open_sandbox(page, live_url)
+    card = page.locator("#squad-chat .button-card")
+    expect(card).to_have_count(1)
+    expect(card.locator(".buttons button")).to_have_text(["签收", "退回"])
+    expect(card.locator(".buttons a")).to_have_text("办结")
+    expect(card.locator(".reasons select option")).to_have_text(["非本单位职责", "位置有误", "其他"])
+    shot(page, "4-button-card")
+
+    card.locator(".buttons button", has_text="签收").click()
+    expect(page.locator("#strip")).to_contain_text("处理中")
+    run_worker()  # the card update goes out
+    expect(card.locator("button.done")).to_contain_text("签收", timeout=5000)
+    expect(card.locator("button.done")).to_be_disabled()
+    expect(page.locator("#resident-chat")).to_contain_text("已签收", timeout=5000)
+    shot(page, "5-card-accepted")

@@ -21,6 +21,7 @@ from bot.extensions import get_db, get_queues
 from bot.handlers.commands import parse_command, parse_rating
 from bot.models import Case, CaseEvent, Contact, Staff
 from bot.models.enums import Channel
+from tests.support import card_title
 
 MEMBER = "wujingjing"  # 吴晶晶, 城区二中队 (SQ02)
 FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)} | {" ": "\u3000"})
@@ -45,7 +46,7 @@ def test_a_hotline_case_is_opened_routed_and_dispatched_like_a_wechat_report(app
     assert case.channel == "hotline" and case.contact.name == "来电市民" and case.reporter_id is None
     assert case.state == "dispatched"
     [card] = [c["body"] for c in fake_platform.calls("/cgi-bin/message/send")]
-    assert number in card["textcard"]["title"]
+    assert number in card_title(card)
     assert [(e.action, e.actor_kind, e.actor_name) for e in case.events] == [
         ("receive", "dispatcher", "王芳"), ("dispatch", "system", "系统")]
 

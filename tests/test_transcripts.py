@@ -51,7 +51,13 @@ class Transcript:
                 self.lines.append(f"<< {body['touser']}: {shown}")
             elif call["path"] == "/cgi-bin/message/send":
                 to = f"party {body['toparty']}" if body.get("toparty") else f"users {body['touser']}"
-                if body["msgtype"] == "textcard":
+                if body["msgtype"] == "template_card":
+                    card = body["template_card"]
+                    facts = " | ".join(f"{c['keyname']}：{c['value']}" for c in card["horizontal_content_list"])
+                    buttons = " ".join(b["text"] for b in card["button_list"])
+                    shown = (f"{card['main_title']['title']} | {card['sub_title_text']} | {facts} | "
+                             f"{card['card_action']['url']} | [{buttons}]")
+                elif body["msgtype"] == "textcard":
                     card = body["textcard"]
                     shown = f"{card['title']} | {card['description']} | {card['url']} | {card['btntxt']}"
                 else:

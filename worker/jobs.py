@@ -6,6 +6,7 @@ job's transaction registers (pushes, cards, dispatch) is enqueued when it commit
 
 from __future__ import annotations
 
+import math
 from contextlib import suppress
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ from sqlalchemy import select
 
 from bot.broadcasts import sending
 from bot.broadcasts.subscriptions import areas_to_sync, sync_area
+from bot.core.rate_limit import MemberRateLimiter
 from bot.dispatch import feedback
 from bot.dispatch.actor import Actor
 from bot.dispatch.dispatching import dispatch
@@ -76,8 +78,21 @@ def dispatch_case(case_pk: int) -> str:
 
 def send_outbound(message_pk: int) -> str:
     services = get_services()
-    delivery = Delivery(get_db().sessions, client_for, services.settings, services.deps.taxonomy, services.clock)
+    settings = services.settings
+    limiter = MemberRateLimiter(get_redis(), settings.wework_member_per_minute, settings.wework_member_per_hour)
+    delivery = Delivery(get_db().sessions, client_for, settings, services.deps.taxonomy, services.clock, limiter,
+                        later=_send_later)
     return delivery.deliver(message_pk)
+
+
+def send_later(message_pk: int, not_before: int) -> str:
+    """A squad's message that waited for a member's rate window (``not_before``: when it ends, in the job id)."""
+    return send_outbound(message_pk)
+
+
+def _send_later(message_pk: int, wait: float) -> None:
+    not_before = int(get_services().clock.time() + wait)
+    enqueue(get_queues(), "send_later", message_pk, not_before, delay=math.ceil(wait))
 
 
 def deliver_held(resident_pk: int) -> str:

@@ -10,12 +10,13 @@ from typing import Any
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 SALT = "citybot-links"
+RESIDENT_SALT = "citybot-resident-case"  # a resident's own page: never valid as a squad's link, nor back
 
 
-def _signer(secret_key: str, now: float | None = None) -> URLSafeTimedSerializer:
+def _signer(secret_key: str, now: float | None = None, salt: str = SALT) -> URLSafeTimedSerializer:
     """A serializer whose tokens are stamped ``now`` (the app's clock), not the machine's time."""
     if now is None:
-        return URLSafeTimedSerializer(secret_key, salt=SALT)
+        return URLSafeTimedSerializer(secret_key, salt=salt)
 
     stamp = int(now)
 
@@ -23,7 +24,7 @@ def _signer(secret_key: str, now: float | None = None) -> URLSafeTimedSerializer
         def get_timestamp(self) -> int:
             return stamp
 
-    return URLSafeTimedSerializer(secret_key, salt=SALT, signer=StampedNow)
+    return URLSafeTimedSerializer(secret_key, salt=salt, signer=StampedNow)
 
 
 def case_link(base_url: str, secret_key: str, case_id: int, now: float) -> str:
@@ -34,9 +35,14 @@ def media_link(base_url: str, secret_key: str, media_id: int, now: float, thumb:
     return f"{base_url}/m/{_signer(secret_key, now).dumps({'m': media_id, 't': int(thumb)})}"
 
 
-def read_token(token: str, secret_key: str, max_age: int, now: float) -> dict[str, Any] | None:
+def resident_link(base_url: str, secret_key: str, case_id: int, resident_id: int, now: float) -> str:
+    """A resident's page of one of their cases (``/r/<token>``): per case and resident."""
+    return f"{base_url}/r/{_signer(secret_key, now, RESIDENT_SALT).dumps({'c': case_id, 'r': resident_id})}"
+
+
+def read_token(token: str, secret_key: str, max_age: int, now: float, salt: str = SALT) -> dict[str, Any] | None:
     """The token's content, or None when it is forged, damaged or older than ``max_age`` seconds at ``now``."""
-    signer = _signer(secret_key)
+    signer = _signer(secret_key, salt=salt)
     try:
         value, signed_at = signer.loads(token, return_timestamp=True)
     except BadSignature:

@@ -136,8 +136,12 @@ def _outbound(renderer: Renderer, row: OutboundMessage) -> Outbound:
         text = payload["text"]["content"]
     elif kind == "textcard":
         text = payload["textcard"]["title"]
-    elif kind == "template":
-        text = payload["data"]["keyword1"]["value"]
+    elif kind == "template_card":
+        text = payload["template_card"]["main_title"]["title"]
+    elif kind == "card_update":
+        text = payload["replace_name"]
+    elif kind in ("template", "subscribe"):
+        text = " ".join(field["value"] for field in payload["data"].values())
     else:
         text = "（图片）"
     to = row.target if row.channel != "wechat" else "市民（信息已删除）" if row.target == REDACTED else mask(row.target)

@@ -53,7 +53,8 @@ def resident_for(session: Session, openid: str, now: datetime) -> Resident:
     return found
 
 
-PASSIVE_EVENTS = frozenset({"location", "unsubscribe", "templatesendjobfinish", "view"})
+PASSIVE_EVENTS = frozenset({"location", "unsubscribe", "templatesendjobfinish", "view", "subscribe_msg_popup_event",
+                            "subscribe_msg_change_event", "subscribe_msg_sent_event"})
 # Reports from WeChat itself (FromUserName is WeChat's mass-send helper, not a resident): no resident row.
 PLATFORM_EVENTS = frozenset({"masssendjobfinish"})
 

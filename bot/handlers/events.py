@@ -1,4 +1,4 @@
-"""Official-account events: follow/unfollow, periodic LOCATION reports, menu clicks."""
+"""Official-account events: follow/unfollow, periodic LOCATION reports, menu clicks, subscription choices."""
 
 from __future__ import annotations
 
@@ -28,10 +28,23 @@ def on_location_event(msg: WeChatMessage, ctx: Context) -> None:
     return None  # WeChat shows nothing for LOCATION events; answer "success"
 
 
+def on_subscription_choice(msg: WeChatMessage, ctx: Context) -> None:
+    """The resident accepted or refused our subscription message (订阅通知) in WeChat's pop-up, or changed
+    it later in the account's settings: remember the template they accept (pushes outside the window use it)."""
+    wanted = ctx.settings.wechat_subscribe_template_id
+    for name in ("SubscribeMsgPopupEvent", "SubscribeMsgChangeEvent"):
+        for item in (msg.nested(name) or {}).get("List", []):
+            if wanted and item.get("TemplateId") == wanted:
+                ctx.resident.subscription_template = wanted if item.get("SubscribeStatusString") == "accept" else None
+    return None
+
+
 def register(router: Router) -> None:
     router.event("subscribe")(on_subscribe)
     router.event("unsubscribe")(on_unsubscribe)
     router.event("location")(on_location_event)
+    router.event("subscribe_msg_popup_event")(on_subscription_choice)
+    router.event("subscribe_msg_change_event")(on_subscription_choice)
     router.click("REPORT")(lambda msg, ctx: Reply(texts.HOW_TO_REPORT))
     router.click("MY_CASES")(lambda msg, ctx: query(ctx, None))
     router.click("HELP")(lambda msg, ctx: Reply(texts.HELP))

@@ -6,16 +6,19 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+
 from bot import texts
 from bot.core.after_commit import after_commit
 from bot.core.text import normalise
 from bot.dispatch import squad
-from bot.dispatch.errors import CaseNotFound, DomainError, IllegalTransition, NeedsPhoto, NotYourCase
+from bot.dispatch.errors import CaseNotFound, DomainError, IllegalTransition, NotYourCase
 from bot.dispatch.numbers import PATTERN
 from bot.dispatch.queries import unit_todo
 from bot.handlers.context import SquadContext as Context
 from bot.handlers.router import Reply, Router
-from bot.models import Media
+from bot.models import Case, Media
+from bot.notifications.queue import update_card
 from bot.wechat.messages import WeChatMessage
 
 COMMAND = re.compile(rf"^(签收|办结|退回|延期|待办)[\s:,，：]*({PATTERN})?\s*(.*)$", re.S)
@@ -34,19 +37,6 @@ def parse_squad_command(text: str) -> SquadCommand | None:
     return SquadCommand(match.group(1), match.group(2), match.group(3).strip(" ，,：:")) if match else None
 
 
-def refusal(error: DomainError, number: str) -> str:
-    """The member's words for a refused action."""
-    if isinstance(error, CaseNotFound):
-        return texts.SQUAD_NO_CASE.format(number=number)
-    if isinstance(error, NotYourCase):
-        return texts.SQUAD_NOT_OURS.format(number=number)
-    if isinstance(error, NeedsPhoto):
-        return texts.SQUAD_NEEDS_PHOTO.format(number=number)
-    assert isinstance(error, IllegalTransition), f"no wording for {error!r}"
-    return texts.SQUAD_ILLEGAL.format(number=number, state=texts.STATE_LABELS.get(error.state or "", error.state),
-                                      action=texts.ACTION_WORDS[error.action])
-
-
 def on_text(msg: WeChatMessage, ctx: Context) -> Reply:
     if ctx.staff is None:
         return Reply(texts.NOT_IN_DIRECTORY)
@@ -60,7 +50,7 @@ def on_text(msg: WeChatMessage, ctx: Context) -> Reply:
     try:
         return Reply(act(ctx, command, command.number))
     except DomainError as refused:
-        return Reply(refusal(refused, command.number))
+        return Reply(texts.squad_refusal(refused, command.number))
 
 
 def act(ctx: Context, command: SquadCommand, number: str) -> str:
@@ -112,6 +102,51 @@ def on_image(msg: WeChatMessage, ctx: Context) -> Reply:
     return Reply(texts.SQUAD_PHOTO_RECEIVED)
 
 
+def on_card_click(msg: WeChatMessage, ctx: Context) -> Reply | None:
+    """A tap on a dispatch card's 签收 or 退回 (``template_card_event``): the same service call as the typed
+    command, then the card is updated with the click's ResponseCode: who did what (for everyone who received
+    it), or why this member's click was refused (for them alone). WeChat Work's retries of the same click
+    carry the same ResponseCode and are dropped by the inbox, so a click acts once."""
+    action, _, number = msg.get("EventKey").partition(":")
+    code = msg.get("ResponseCode")
+    if action not in texts.CARD_ACTIONS or not code:
+        return None
+    case = ctx.session.scalar(select(Case).where(Case.number == number))
+    if ctx.staff is None:
+        update_card(ctx.session, case, code, ctx.userid, action=action, refused="not_in_directory")
+        return None
+    try:
+        if action == "accept":
+            squad.accept(ctx.session, ctx.deps, ctx.actor, number)
+        else:
+            squad.return_case(ctx.session, ctx.deps, ctx.actor, number, return_reason(msg))
+    except DomainError as refused:
+        reason, state = _refusal_kind(refused)
+        update_card(ctx.session, case, code, ctx.userid, action=action, refused=reason, state=state)
+        return None
+    update_card(ctx.session, case, code, None, action=action, name=ctx.staff.name, at=ctx.now.isoformat())
+    return None
+
+
+def return_reason(msg: WeChatMessage) -> str:
+    """The reason picked on the card (``SelectedItems``), in words; 其他 when none was picked."""
+    for item in (msg.nested("SelectedItems") or {}).get("SelectedItem", []):
+        if item.get("QuestionKey") == texts.RETURN_QUESTION:
+            options = (item.get("OptionIds") or {}).get("OptionId", [])
+            if options and options[0] in texts.RETURN_REASONS:
+                return texts.RETURN_REASONS[options[0]]
+    return texts.RETURN_REASONS["other"]
+
+
+def _refusal_kind(error: DomainError) -> tuple[str, str | None]:
+    if isinstance(error, CaseNotFound):
+        return "not_found", None
+    if isinstance(error, NotYourCase):
+        return "not_ours", None
+    assert isinstance(error, IllegalTransition), f"no card wording for {error!r}"
+    return "illegal", error.state
+
+
 def on_anything_else(msg: WeChatMessage, ctx: Context) -> Reply | None:
     return None if msg.type == "event" else Reply(texts.SQUAD_HELP)
 
@@ -119,4 +154,5 @@ def on_anything_else(msg: WeChatMessage, ctx: Context) -> Reply | None:
 def register(router: Router) -> None:
     router.text(on_text)
     router.on("image")(on_image)
+    router.on("event:template_card_event")(on_card_click)
     router.on("*")(on_anything_else)

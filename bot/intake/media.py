@@ -69,6 +69,23 @@ def fetch_media(sessions: sessionmaker[Session], client: OfficialAccountClient |
     return "stored"
 
 
+def store_upload(session: Session, settings: Settings, data: bytes, staff_userid: str, now: datetime) -> Media:
+    """A squad member's photo uploaded from the phone's camera (the mobile work page): the same pipeline as a
+    downloaded one (size limits, EXIF GPS read then stripped, upright, thumbnail). Not yet on a case: 办结 takes
+    the member's recent photos as its after-photos. Raises ``ImageRejected`` (nothing stored)."""
+    if len(data) > settings.max_media_bytes:
+        raise ImageRejected(f"{len(data)} bytes, limit {settings.max_media_bytes}", too_large=True)
+    stored = store_image(data, settings.media_dir, settings.max_image_pixels, settings.thumbnail_size)
+    media = Media(kind="image", channel="wework", media_id=f"upload:{stored.sha256[:32]}", staff_userid=staff_userid,
+                  state="stored", content_type="image/jpeg", sha256=stored.sha256, path=stored.path,
+                  thumb_path=stored.thumb_path, width=stored.width, height=stored.height, created_at=now,
+                  stored_at=now)
+    media.gps_lat, media.gps_lng = stored.gps or (None, None)
+    session.add(media)
+    session.flush()
+    return media
+
+
 FAILURES = ("too_large", "unreadable", "unavailable")  # why a photo could not be used (the resident is told)
 
 

@@ -22,6 +22,8 @@ class Resident(Base):
     last_interaction_at: Mapped[datetime | None]
     # Pushes are waiting for the window to reopen (saves a query on every message).
     held_pushes: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The subscription message (订阅通知) template the resident accepted (None: none, or refused since).
+    subscription_template: Mapped[str | None] = mapped_column(String(64))
     # Last position reported by a LOCATION event (GCJ-02), used when a report has no location.
     last_lat: Mapped[float | None]
     last_lng: Mapped[float | None]

@@ -16,7 +16,8 @@ from bot.models import Case, OutboundMessage, Resident, Unit
 from bot.notifications.followers import followers
 
 # The WeChat message type each notice becomes (everything else is a text message).
-MSGTYPES = {"after_photo": "image", "dispatch_card": "textcard", "reminder_card": "textcard", "report_file": "file"}
+MSGTYPES = {"after_photo": "image", "dispatch_card": "template_card", "reminder_card": "textcard",
+            "card_update": "card_update", "report_file": "file"}
 
 
 def notify_resident(session: Session, resident: Resident, kind: str, case: Case | None,
@@ -50,6 +51,14 @@ def notify_staff(session: Session, userids: list[str], kind: str, case: Case | N
                  **params: Any) -> OutboundMessage:
     """A WeChat Work message to members (a unit's leaders about a case; the bureau's leaders about a report)."""
     return _queue(session, "wework", "user:" + "|".join(userids), kind, case, params)
+
+
+def update_card(session: Session, case: Case | None, response_code: str, userid: str | None, **params: Any
+                ) -> OutboundMessage:
+    """Update a clicked button card (``message/update_template_card`` with the click's single-use
+    ``response_code``): for everyone who received it (``userid`` None), or only for the member who clicked."""
+    target = f"user:{userid}" if userid else "card:all"
+    return _queue(session, "wework", target, "card_update", case, {"response_code": response_code, **params})
 
 
 def _queue(session: Session, channel: str, target: str, kind: str, case: Case | None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,7 @@ from bot import texts
 from bot.clock import Clock
 from bot.config import Settings
 from bot.core.signing import case_link
-from bot.models import Case, Grid, OutboundMessage
+from bot.models import Case, Grid, OutboundMessage, Unit
 from bot.understanding.taxonomy import Taxonomy
 
 Payload = dict[str, Any]
@@ -55,6 +56,7 @@ class Renderer:
             "report_summary": lambda case, p: _text(texts.report_summary(p["report_kind"], p["label"], p["current"],
                                                                          p["previous"])),
             "report_file": lambda case, p: {"msgtype": "file", "report_pk": p["report_pk"]},
+            "card_update": self._card_update,
         }
 
     def render(self, row: OutboundMessage) -> Payload:
@@ -66,7 +68,24 @@ class Renderer:
         params = dict(row.payload.get("params") or {})
         if notice in SENTENCES:
             return _text(self.sentence(notice, _need(case), params))
-        return self.kinds[notice](case, params)
+        payload = self.kinds[notice](case, params)
+        if payload["msgtype"] == "template_card":  # unique per app: the case and this very message
+            payload["template_card"]["task_id"] = f"case{row.case_id}-{row.id}"
+        return payload
+
+    def facts(self, row: OutboundMessage) -> dict[str, str]:
+        """The case facts a template or subscription message maps onto its keys (``bot.notifications.fields``)."""
+        case = _need(self.session.get(Case, row.case_id) if row.case_id else None)
+        unit = self.session.get(Unit, case.unit_code) if case.unit_code else None
+        notice = str(row.payload.get("notice") or "")
+        note = texts.PUSH_NOTES.get(notice)
+        if note is None:
+            rendered = self.render(row)
+            note = rendered["text"]["content"] if rendered.get("msgtype") == "text" else ""
+        zone = ZoneInfo(self.settings.timezone)
+        return {"number": case.number, "state": texts.STATE_LABELS.get(case.state, case.state),
+                "unit": unit.name if unit else "", "time": f"{self.clock.now().astimezone(zone):%Y-%m-%d %H:%M}",
+                "note": note}
 
     def sentence(self, kind: str, case: Case, params: dict[str, Any]) -> str:
         values = {k: self.when(v) if k == "deadline" else v for k, v in params.items()}
@@ -106,6 +125,15 @@ class Renderer:
     def _overdue(self, case: Case | None, params: dict[str, Any]) -> Payload:
         case = _need(case)
         return texts.overdue_notice(case.number, self._category(case), params["unit"], self.when(case.deadline))
+
+    def _card_update(self, case: Case | None, params: dict[str, Any]) -> Payload:
+        """The words replacing a clicked card's buttons: who did what, or why the click was refused."""
+        if params.get("refused"):
+            name = texts.card_refused(params["refused"], params["action"], params.get("state"))
+        else:
+            name = texts.card_done(params["name"], params["action"], datetime.fromisoformat(params["at"]),
+                                   self.settings.timezone)
+        return {"msgtype": "card_update", "response_code": params["response_code"], "replace_name": name}
 
     def _category(self, case: Case) -> str:
         return self.taxonomy[case.category_code].name if case.category_code else "待分类"

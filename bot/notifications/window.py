@@ -27,7 +27,7 @@ def window_open(session: Session, resident: Resident, settings: Settings, now: d
         return False
     used = session.scalars(select(func.count()).select_from(OutboundMessage).where(
         OutboundMessage.target == resident.openid, OutboundMessage.state == "sent",
-        OutboundMessage.kind != "template", OutboundMessage.sent_at >= last)).one()
+        OutboundMessage.kind.not_in(("template", "subscribe")), OutboundMessage.sent_at >= last)).one()
     return used < settings.service_quota
 
 

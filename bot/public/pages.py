@@ -22,7 +22,7 @@ def _size(limit: int | None) -> str:
 
 def _wording(status: int) -> tuple[str, str, str | None]:
     """Title, message and a hint for residents (none on squads' links)."""
-    if status == 404 and (request.blueprint == "links" or request.path.startswith(("/s/", "/m/"))):
+    if status == 404 and (request.blueprint == "links" or request.path.startswith(("/s/", "/m/", "/r/"))):
         title, message = texts.LINK_GONE
         return title, message.format(days=get_services().settings.link_max_age // 86400), None
     title, message = texts.ERRORS.get(status, texts.GENERIC_ERROR)

@@ -16,6 +16,7 @@ import requests
 from flask import Blueprint, Response, abort, jsonify, request, send_from_directory
 from sqlalchemy import select
 
+from bot import texts
 from bot.extensions import get_db
 from bot.models import Grid, Place, Staff, Unit
 from bot.sandbox import feed, samples, strip
@@ -129,6 +130,8 @@ def squad_action() -> Response:
     sender = WeWorkSender(settings.wework_token, settings.wework_aes_key, settings.wework_corp_id,
                           settings.wework_agent_id)
     userid, kind = form.get("userid", ""), form.get("kind", "text")
+    if kind == "click":
+        return _click(userid, form)
     if kind == "text":
         msg_type, fields = "text", {"Content": form.get("content", "")}
     elif kind == "image":
@@ -142,6 +145,23 @@ def squad_action() -> Response:
                              headers={"Content-Type": "text/xml"})
     reply = sender.open(response.text) if response.ok else {}
     return jsonify(status=response.status_code, reply=reply.get("Content", ""))
+
+
+def _click(userid: str, form: Any) -> Response:
+    """A tap on a card's button: WeChat Work (the fake platform) posts the encrypted template_card_event to
+    this app's real ``/wework`` (told where that is first: the simulator knows its own address)."""
+    settings = get_services().settings
+    requests.post(_fake("/_fake/wework/callback"), timeout=5, json={
+        "url": f"{request.host_url}wework", "token": settings.wework_token, "aes_key": settings.wework_aes_key,
+        "corp_id": settings.wework_corp_id, "agent_id": settings.wework_agent_id})
+    selected = {texts.RETURN_QUESTION: form["reason"]} if form.get("reason") else {}
+    response = requests.post(_fake("/_fake/wework/click"), timeout=15, json={
+        "userid": userid, "task_id": form.get("task_id", ""), "key": form.get("key", ""), "selected": selected,
+        "timestamp": int(get_services().clock.time())})
+    if not response.ok:
+        abort(400, response.json().get("error", "card unknown"))
+    answer = response.json()
+    return jsonify(status=answer["statuses"][0], reply="", response_code=answer["response_code"])
 
 
 def _feed(wanted: feed.Wanted) -> Response:

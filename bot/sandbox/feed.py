@@ -17,8 +17,10 @@ from typing import Any
 
 import requests
 
-RESIDENT_PATHS = ("/cgi-bin/message/custom/send", "/cgi-bin/message/template/send")
+RESIDENT_PATHS = ("/cgi-bin/message/custom/send", "/cgi-bin/message/template/send",
+                  "/cgi-bin/message/subscribe/bizsend")
 SQUAD_PATH = "/cgi-bin/message/send"
+CARD_UPDATE_PATH = "/cgi-bin/message/update_template_card"
 Wanted = Callable[[dict[str, Any]], bool]  # does this call reach the phone?
 
 
@@ -66,6 +68,8 @@ def to_member(userid: str, party: str | None) -> Wanted:
 
     def wanted(call: dict[str, Any]) -> bool:
         body = _body(call)
+        if call["path"] == CARD_UPDATE_PATH:
+            return bool(body.get("atall")) or userid in (body.get("userids") or [])
         users = str(body.get("touser", "")).split("|")
         return call["path"] == SQUAD_PATH and (userid in users or "@all" in users
                                                 or (party is not None and party in str(body.get("toparty", "")).split("|")))
@@ -77,6 +81,10 @@ def bubble(call: dict[str, Any]) -> dict[str, Any]:
     """How the phone shows one call: text, image, WeChat Work text card or template message."""
     body = _body(call)
     kind = body.get("msgtype") or ("template" if "template_id" in body else "text")
+    if call["path"].endswith("/bizsend"):
+        kind = "subscribe"
+    elif call["path"] == CARD_UPDATE_PATH:
+        kind = "card_update"
     key = hashlib.sha1(json.dumps([call["path"], body], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     shown: dict[str, Any] = {"seq": call["seq"], "at": call["at"], "key": key, "kind": kind}
     if kind == "text":
@@ -86,6 +94,18 @@ def bubble(call: dict[str, Any]) -> dict[str, Any]:
     elif kind == "textcard":
         card = body["textcard"]
         shown.update(title=card["title"], description=card["description"], url=card["url"])
-    elif kind == "template":
-        shown.update(kind="text", text="【模板消息】" + body["data"]["keyword1"]["value"])
+    elif kind == "card_update":
+        shown.update(response_code=body.get("response_code"), replace_name=(body.get("button") or {}).get("replace_name", ""))
+    elif kind == "template_card":
+        card = body["template_card"]
+        shown.update(title=card["main_title"]["title"], url=card["card_action"]["url"], task_id=card.get("task_id"),
+                     facts=[[c["keyname"], c["value"]] for c in card.get("horizontal_content_list", [])],
+                     description=card.get("sub_title_text", ""),
+                     quote=(card.get("quote_area") or {}).get("quote_text", ""),
+                     reasons=[[o["id"], o["text"]] for o in (card.get("button_selection") or {}).get("option_list", [])],
+                     buttons=[{"text": b["text"], "key": b.get("key"), "url": b.get("url")}
+                              for b in card.get("button_list", [])])
+    elif kind in ("template", "subscribe"):
+        label = "【订阅通知】" if kind == "subscribe" else "【模板消息】"
+        shown.update(kind="text", text=label + " ".join(v["value"] for v in body["data"].values()))
     return shown

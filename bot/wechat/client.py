@@ -90,9 +90,19 @@ class OfficialAccountClient:
         self._api.post("/cgi-bin/message/custom/send",
                        {"touser": openid, "msgtype": "image", "image": {"media_id": media_id}})
 
-    def send_template(self, openid: str, template_id: str, data: TemplateData) -> None:
-        """A template message (allowed outside the 48-hour window)."""
-        self._api.post("/cgi-bin/message/template/send", {"touser": openid, "template_id": template_id, "data": data})
+    def send_template(self, openid: str, template_id: str, data: TemplateData, url: str = "") -> None:
+        """A template message (allowed outside the 48-hour window); ``url``: where tapping it leads."""
+        body: dict[str, Any] = {"touser": openid, "template_id": template_id, "data": data}
+        if url:
+            body["url"] = url
+        self._api.post("/cgi-bin/message/template/send", body)
+
+    def send_subscribe(self, openid: str, template_id: str, data: TemplateData, page: str = "") -> None:
+        """A subscription message (订阅通知, ``message/subscribe/bizsend``) to a resident who accepted it."""
+        body: dict[str, Any] = {"touser": openid, "template_id": template_id, "data": data}
+        if page:
+            body["page"] = page
+        self._api.post("/cgi-bin/message/subscribe/bizsend", body)
 
     def upload_image(self, path: Path) -> str:
         """Upload a stored photo as temporary media (kept 3 days by WeChat) and return its media_id."""
@@ -188,6 +198,25 @@ class WeWorkClient:
                                 files={"media": (filename, content, content_type)})
         return str(result["media_id"])
 
+    def update_card(self, response_code: str, replace_name: str, *, users: list[str] | None = None) -> None:
+        """message/update_template_card: a clicked button card's buttons become one disabled button saying
+        ``replace_name``, for ``users`` or (None) everyone who received the card. ``response_code`` comes with
+        the click: single use, valid 72 hours."""
+        body: dict[str, Any] = {"agentid": self.agent_id, "response_code": response_code,
+                                "button": {"replace_name": replace_name}}
+        if users:
+            body["userids"] = users
+        else:
+            body["atall"] = 1
+        self._api.post("/cgi-bin/message/update_template_card", body)
+
+    def user_of_code(self, code: str) -> str | None:
+        """OAuth: the member's userid for a ``code`` from ``/connect/oauth2/authorize`` (single use, 5 minutes);
+        None for someone who is not a member of the corp (WeChat Work then answers an openid)."""
+        result = self._api.get("/cgi-bin/auth/getuserinfo", {"code": code})
+        userid = result.get("userid") or result.get("UserId")
+        return str(userid) if userid else None
+
     def download_media(self, media_id: str, *, max_bytes: int) -> MediaFile:
         """A member's temporary media (photo, voice), refusing more than ``max_bytes``."""
         return self._api.download("/cgi-bin/media/get", media_id, max_bytes)
@@ -226,6 +255,11 @@ class PlatformApi:
                                          data=data, files=files, headers=headers), accept)
 
         return self._with_token(attempt)
+
+    def get(self, path: str, params: Mapping[str, str]) -> dict[str, Any]:
+        """GET with the shared token; the JSON answer."""
+        return self._with_token(lambda token: _result(self._request("GET", path,
+                                                                    params={**params, "access_token": token})))
 
     def download(self, path: str, media_id: str, max_bytes: int) -> MediaFile:
         def attempt(token: str) -> MediaFile:

@@ -6,11 +6,16 @@ reference (billion laughs, XXE) before a single entity is expanded.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from xml.etree.ElementTree import ParseError
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
+
+# Tags that may repeat inside a nested element: always a list, even with one item.
+REPEATED = frozenset({"SelectedItem", "OptionId", "List"})
 
 
 class BadXML(ValueError):
@@ -18,7 +23,11 @@ class BadXML(ValueError):
 
 
 def parse_xml(body: bytes | str) -> dict[str, str]:
-    """Parse a flat ``<xml>…</xml>`` document into {tag: text}."""
+    """Parse a ``<xml>…</xml>`` document into {tag: text}.
+
+    Nested elements (WeChat Work's ``SelectedItems``, the official account's ``SubscribeMsgPopupEvent``)
+    become their structure as JSON text: a repeated child tag is a list, a leaf is its text.
+    """
     try:
         root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
@@ -27,7 +36,17 @@ def parse_xml(body: bytes | str) -> dict[str, str]:
         raise BadXML(f"malformed XML: {exc}") from exc
     if root.tag != "xml":
         raise BadXML("root element must be <xml>")
-    return {child.tag: (child.text or "").strip() for child in root}
+    return {child.tag: json.dumps(_tree(child), ensure_ascii=False) if len(child) else (child.text or "").strip()
+            for child in root}
+
+
+def _tree(element: Element) -> Any:
+    if not len(element):
+        return (element.text or "").strip()
+    grouped: dict[str, list[Any]] = {}
+    for child in element:
+        grouped.setdefault(child.tag, []).append(_tree(child))
+    return {tag: values if len(values) > 1 or tag in REPEATED else values[0] for tag, values in grouped.items()}
 
 
 @dataclass(frozen=True)
@@ -69,13 +88,21 @@ class WeChatMessage:
     def msg_id(self) -> str | None:
         return self.get("MsgId") or None
 
+    def nested(self, name: str) -> Any:
+        """A nested element's structure (see ``parse_xml``); None when absent."""
+        raw = self.get(name)
+        return json.loads(raw) if raw.startswith(("{", "[")) else None
+
     @property
     def dedupe_key(self) -> str:
-        """MsgId for messages; a job's MsgID for WeChat's job reports; sender + time + event for other events."""
+        """MsgId for messages; a job's MsgID for WeChat's job reports; a card click's ResponseCode (one per click, the
+        same in WeChat Work's retries); sender + time + event for other events, which carry no MsgId."""
         if self.msg_id:
             return f"msg:{self.msg_id}"
         if self.get("MsgID"):  # MASSSENDJOBFINISH and TEMPLATESENDJOBFINISH: one per job
             return f"evt:{self.event}:{self.get('MsgID')}"
+        if self.get("ResponseCode"):
+            return f"click:{self.get('ResponseCode')}"
         return f"evt:{self.source}:{self.create_time}:{self.event}:{self.get('EventKey')}"
 
     @property

@@ -1,4 +1,4 @@
-// A phone's chat: bubbles (text, image, WeChat Work text card) and notes; posting actions as form data.
+// A phone's chat: bubbles (text, image, WeChat Work text card and button card) and notes; posting actions as form data.
 
 export const $ = (id) => document.getElementById(id);
 
@@ -8,6 +8,10 @@ export function el(tag, cls, text) {
   if (text !== undefined) node.textContent = text;
   return node;
 }
+
+// What a tap on a button card does (set by the page: it posts through the fake platform to /wework), and the
+// cards by the ResponseCode of their last tap, so the update WeChat Work makes lands on the right card.
+export const cardTaps = { handler: null, byCode: new Map() };
 
 export function add(chatId, who, content) {
   const chat = $(chatId);
@@ -29,12 +33,74 @@ export function add(chatId, who, content) {
     link.href = content.url.replace(/^https?:\/\/[^/]+/, "");
     link.target = "_blank";
     bubble.appendChild(link);
+  } else if (content.kind === "template_card") {
+    buttonCard(bubble, content);
+  } else if (content.kind === "card_update") {
+    const card = cardTaps.byCode.get(content.response_code);
+    if (card) {
+      disableCard(card, content.replace_name);
+      return;
+    }
+    bubble.textContent = "卡片已更新：" + content.replace_name;
   } else {
     bubble.textContent = content.text;
   }
   row.appendChild(bubble);
   chat.appendChild(row);
   chat.scrollTop = chat.scrollHeight;
+}
+
+// A WeChat Work button card (button_interaction): facts, the 退回 reason picker, buttons that call back.
+function buttonCard(bubble, content) {
+  bubble.classList.add("card", "button-card");
+  bubble.dataset.taskId = content.task_id;
+  bubble.appendChild(el("h4", "", content.title));
+  const desc = el("div", "desc");
+  if (content.quote) desc.appendChild(el("div", "highlight", content.quote));
+  desc.appendChild(el("div", "normal", content.description));
+  content.facts.forEach(([name, value]) => desc.appendChild(el("div", "gray", name + "：" + value)));
+  bubble.appendChild(desc);
+  const picker = el("select");
+  picker.title = "退回原因";
+  content.reasons.forEach(([id, text]) => {
+    const option = el("option", "", text);
+    option.value = id;
+    picker.appendChild(option);
+  });
+  if (content.reasons.length) {
+    const label = el("label", "reasons", "退回原因 ");
+    label.appendChild(picker);
+    bubble.appendChild(label);
+  }
+  const buttons = el("div", "buttons");
+  content.buttons.forEach((b) => {
+    if (b.url) {
+      const link = el("a", "button", b.text);
+      link.href = b.url.replace(/^https?:\/\/[^/]+/, "");
+      link.target = "_blank";
+      buttons.appendChild(link);
+      return;
+    }
+    const button = el("button", "", b.text);
+    button.type = "button";
+    button.dataset.key = b.key;
+    button.addEventListener("click", async () => {
+      if (!cardTaps.handler) return;
+      const code = await cardTaps.handler({ task_id: content.task_id, key: b.key, reason: picker.value });
+      if (code) cardTaps.byCode.set(code, bubble);
+    });
+    buttons.appendChild(button);
+  });
+  bubble.appendChild(buttons);
+}
+
+function disableCard(card, words) {
+  const buttons = card.querySelector(".buttons");
+  buttons.textContent = "";
+  const done = el("button", "done", words);
+  done.disabled = true;
+  buttons.appendChild(done);
+  card.querySelector(".reasons")?.remove();
 }
 
 // WeChat Work text cards allow <div class="gray|normal|highlight">: keep those, escape the rest.

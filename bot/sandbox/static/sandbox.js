@@ -1,5 +1,5 @@
 // The simulator's page: two phones talking to the real webhooks through /sandbox/api.
-import { $, add, el, note, post } from "./chat.js";
+import { $, add, cardTaps, el, note, post } from "./chat.js";
 import { Feed } from "./feed.js";
 import { initMap } from "./map.js";
 
@@ -24,6 +24,19 @@ async function act(phone, url, fields, echo) {
 
 const resident = (fields, echo) => act("resident", "api/resident", { openid: state.openid, ...fields }, echo);
 const squad = (fields, echo) => act("squad", "api/squad", { userid: state.userid, ...fields }, echo);
+
+// A tap on a card's button: WeChat Work (the fake) posts template_card_event to the real /wework.
+cardTaps.handler = async (fields) => {
+  try {
+    const result = await post("api/squad", { userid: state.userid, kind: "click", ...fields });
+    if (result.status !== 200) note("squad-chat", "webhook 返回 " + result.status, "error");
+    refreshStatus();
+    return result.response_code;
+  } catch (error) {
+    note("squad-chat", error.message, "error");
+    return null;
+  }
+};
 
 // The strip: the case the last action on screen concerned.
 async function refreshStatus() {

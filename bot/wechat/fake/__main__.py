@@ -19,7 +19,12 @@ def main() -> None:
     apps = {settings.wechat_appid: settings.wechat_secret}
     if settings.wework_corp_id:
         apps[settings.wework_corp_id] = settings.wework_secret
-    run_simple(args.host, args.port, create_fake_platform(apps), threaded=True)
+    fake = create_fake_platform(apps)
+    # Card clicks are posted to the service's /wework, sealed with its token and key, as WeChat Work does.
+    fake.extensions["fake_state"].callback.update(
+        url=f"{settings.public_base_url}/wework", token=settings.wework_token, aes_key=settings.wework_aes_key,
+        corp_id=settings.wework_corp_id, agent_id=settings.wework_agent_id)
+    run_simple(args.host, args.port, fake, threaded=True)
 
 
 if __name__ == "__main__":

@@ -4,11 +4,11 @@ Real endpoints (same paths, parameters and JSON shapes as api.weixin.qq.com and
 qyapi.weixin.qq.com; one fake serves both, telling them apart by path and credentials):
 official account: ``GET /cgi-bin/token``, ``POST /cgi-bin/stable_token``, ``GET /cgi-bin/media/get``,
 ``POST /cgi-bin/media/upload``, ``POST /cgi-bin/message/custom/send``,
-``POST /cgi-bin/message/template/send``, mass sending with user tags (``bot.wechat.fake.mass``);
-WeChat Work: ``GET /cgi-bin/gettoken``,
-``POST /cgi-bin/message/send`` (text, textcard, file …), ``POST /cgi-bin/media/upload`` (type image, voice,
-video or file: the name members see is the multipart ``filename``) and the shared ``media/get``.
-A multipart upload is recorded as ``{field: {"filename", "content_type", "size"}}`` (not its bytes).
+``POST /cgi-bin/message/template/send`` and ``subscribe/bizsend`` (``residents``), mass sending with user tags
+(``mass``); WeChat Work: ``GET /cgi-bin/gettoken``, ``POST /cgi-bin/message/send`` (text, textcard, file …),
+button cards, their updates and OAuth (``wework``), ``POST /cgi-bin/media/upload`` (type image, voice, video or
+file: the name members see is the multipart ``filename``) and the shared ``media/get``. A multipart upload is
+recorded as ``{field: {"filename", "content_type", "size"}}`` (not its bytes).
 
 Controls for tests and the simulator: ``POST /_fake/media`` (store a file, get a media_id as a
 phone upload would), ``GET /_fake/calls`` (what the service sent), ``POST /_fake/fault`` (make
@@ -19,43 +19,17 @@ the next N calls of a path fail with an errcode or HTTP status, or be carried ou
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
-from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, g, jsonify, request
 
+from bot.wechat.fake import residents, wework
+from bot.wechat.fake.common import body_json, error, state, uploads
 from bot.wechat.fake.state import FakeState, Fault
 
 api = Blueprint("fake_api", __name__)
 controls = Blueprint("fake_controls", __name__, url_prefix="/_fake")
-
-
-def state() -> FakeState:
-    return current_app.extensions["fake_state"]
-
-
-def error(errcode: int, errmsg: str) -> Response:
-    return jsonify(errcode=errcode, errmsg=errmsg)
-
-
-def body_json() -> Any:
-    raw = request.get_data()
-    try:
-        return json.loads(raw) if raw else {}
-    except ValueError:
-        return raw.decode("utf-8", "replace")
-
-
-def uploads() -> dict[str, dict[str, Any]]:
-    """What a multipart request carried, without the bytes."""
-    found = {}
-    for name, upload in request.files.items():
-        size = len(upload.read())
-        upload.seek(0)
-        found[name] = {"filename": upload.filename, "content_type": upload.mimetype, "size": size}
-    return found
 
 
 @api.before_request
@@ -70,7 +44,8 @@ def record_and_inject() -> Response | None:
         if fault.status != 200:
             return Response("fake outage", status=fault.status)
         return error(fault.errcode, "injected fault")
-    if request.path not in {"/cgi-bin/token", "/cgi-bin/stable_token", "/cgi-bin/gettoken"}:
+    if request.path not in {"/cgi-bin/token", "/cgi-bin/stable_token", "/cgi-bin/gettoken",
+                            "/connect/oauth2/authorize"}:
         if params.get("access_token") not in st.tokens:
             return error(40001, "invalid credential, access_token is invalid or not latest")
     return None
@@ -120,7 +95,12 @@ def wework_message_send() -> Response:
         media = data.get(data["msgtype"])
         if not isinstance(media, dict) or media.get("media_id") not in state().media:
             return error(40007, "invalid media_id")
-    return jsonify(errcode=0, errmsg="ok", invaliduser="", invalidparty="", msgid=f"fake{len(state().calls)}")
+    if data["msgtype"] == "template_card" and (refused := wework.check_template_card(data)) is not None:
+        return refused
+    if wework.over_member_limit(wework.recipients(data)):
+        return error(45009, "api freq out of limit")
+    extra = {"response_code": wework.remember_card(data)} if data["msgtype"] == "template_card" else {}
+    return jsonify(errcode=0, errmsg="ok", invaliduser="", invalidparty="", msgid=f"fake{len(state().calls)}", **extra)
 
 
 @api.get("/cgi-bin/media/get")
@@ -154,7 +134,6 @@ def media_upload() -> Response:
 
 
 @api.post("/cgi-bin/message/custom/send")
-@api.post("/cgi-bin/message/template/send")
 def message_send() -> Response:
     data = body_json()
     if not isinstance(data, dict) or not data.get("touser"):
@@ -241,4 +220,9 @@ def create_fake_platform(apps: Mapping[str, str]) -> Flask:
     app.add_url_rule("/", "home", home)
     app.register_blueprint(api)
     app.register_blueprint(controls)
+    for part in (wework.api, residents.api):
+        part.before_request(record_and_inject)
+        app.register_blueprint(part)
+    app.register_blueprint(wework.controls)
+    app.register_blueprint(residents.controls)
     return app

@@ -20,7 +20,8 @@ import requests
 from flask import Response, jsonify, request
 
 from bot.wechat.envelope import sign
-from bot.wechat.fake.app import api, body_json, controls, error, state
+from bot.wechat.fake.app import api, controls
+from bot.wechat.fake.common import body_json, error, state
 from bot.wechat.fake.state import MassJob
 
 TAG_NAME_MAX = 30

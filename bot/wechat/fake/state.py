@@ -46,6 +46,17 @@ class FakeState:
 
     corps: set[str] = field(default_factory=set)  # the ids above that took a WeChat Work token (gettoken)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # WeChat Work: button cards by task_id, click codes (code -> issued at, used), OAuth codes (code -> userid),
+    # where and how to post callbacks, departments' members, the per-member limit, and who sent what when.
+    cards: dict[str, dict[str, Any]] = field(default_factory=dict)
+    response_codes: dict[str, list[Any]] = field(default_factory=dict)
+    oauth_codes: dict[str, tuple[str, float]] = field(default_factory=dict)
+    callback: dict[str, str] = field(default_factory=dict)
+    departments: dict[str, list[str]] = field(default_factory=dict)
+    member_limit: int | None = None  # messages a minute to one member; None: not enforced
+    member_sends: dict[str, list[float]] = field(default_factory=dict)
+    # Official account: openids whose subscription (订阅通知) was refused or withdrawn.
+    unsubscribed: set[str] = field(default_factory=set)
 
     def record(self, path: str, params: dict[str, str], body: Any) -> dict[str, Any]:
         with self.lock:
@@ -95,8 +106,18 @@ class FakeState:
             self.mass_jobs[msg_id] = job
             return job, False
 
+    def issue_code(self, table: dict[str, Any], value: Any) -> str:
+        code = secrets.token_urlsafe(18)
+        with self.lock:
+            table[code] = value
+        return code
+
     def reset(self) -> None:
         with self.lock:
+            for table in (self.cards, self.response_codes, self.oauth_codes, self.departments, self.member_sends):
+                table.clear()
+            self.unsubscribed.clear()
+            self.member_limit = None
             self.tags.clear()
             self.tag_members.clear()
             self.mass_jobs.clear()
