@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.models import Case, CaseEvent, Contact, Media
 from tests.console import csrf_token, fresh_session, signed_in
 from tests.images import street_photo
-from tests.support import BARBECUE, MARKET, cards, the_case
+from tests.support import BARBECUE, MARKET, card_text, card_title, cards, the_case
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_a_call_becomes_a_case_routed_and_dispatched_like_a_wechat_report(app, o
     assert app.extensions["citybot.services"].deps.personal.open(contact.phone_encrypted) == "13800005678"
     run_worker()
     assert the_case(db, number).state == "dispatched"
-    [card] = [c for c in cards(fake_platform) if number in c["textcard"]["description"]]
+    [card] = [c for c in cards(fake_platform) if number in card_title(c) + card_text(c)]
     assert card["toparty"] == "3" and "5678" not in str(card) and "138" not in str(card).replace(number, "")
 
 

@@ -8,7 +8,7 @@ import requests
 from georeport import GeoReport
 
 from tests.open311 import MARKET_WGS84, make_key
-from tests.support import BARBECUE, TUESDAY_9AM, advance, cards, freeze, report_case, resolve, the_case
+from tests.support import BARBECUE, TUESDAY_9AM, advance, card_text, card_title, cards, freeze, report_case, resolve, the_case
 
 
 def test_an_open311_report_reaches_the_squad_like_a_wechat_one(app, live_url, db, run_worker, wework, wechat,
@@ -31,11 +31,13 @@ def test_an_open311_report_reaches_the_squad_like_a_wechat_one(app, live_url, db
                                 at=(29.6050, 119.0360), label="千岛湖广场")
     run_worker()
 
-    open311_card, wechat_card = (next(c for c in cards(fake_platform) if n in c["textcard"]["description"])
+    open311_card, wechat_card = (next(c for c in cards(fake_platform) if n in card_title(c) + card_text(c))
                                  for n in (number, wechat_number))
     assert open311_card["toparty"] == "3" and open311_card["agentid"] == wechat_card["agentid"]
-    assert open311_card.keys() == wechat_card.keys() and open311_card["textcard"].keys() == wechat_card["textcard"].keys()
-    assert "露天烧烤" in open311_card["textcard"]["title"] and "明珠菜场" in open311_card["textcard"]["description"]
+    assert open311_card.keys() == wechat_card.keys()
+    assert open311_card["template_card"].keys() == wechat_card["template_card"].keys()
+    assert "露天烧烤" in card_title(open311_card) + card_text(open311_card)
+    assert "明珠菜场" in card_text(open311_card)
     assert "13800005678" not in str(open311_card) and "138****5678" not in str(open311_card) and "李" not in str(open311_card)
     assert the_case(db, number).channel == "12345"
 
