@@ -92,7 +92,8 @@ class Settings:
     media_dir: Path = field(default_factory=lambda: default_instance_dir() / "media")
     max_body_bytes: int = 64 * 1024  # WeChat messages are a few hundred bytes
     max_media_bytes: int = 10 * 1024 * 1024
-    max_image_pixels: int = 50_000_000
+    max_image_pixels: int = 50_000_000  # what a photo's header may claim
+    max_decoded_pixels: int = 16_000_000  # what is ever decoded (larger JPEGs are decoded at 1/2 … 1/8 scale)
     thumbnail_size: int = 320
     # Conversation windows (seconds): messages this close together form one report; a LOCATION event is
     # used this long; a squad member's photos this long before 办结 are its after-photos; 删除我的信息 waits

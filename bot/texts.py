@@ -6,6 +6,7 @@ return facts and raise typed errors; the words are chosen here.
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -58,6 +59,7 @@ DROPPED = "好的，以上内容不作为问题反映。如需反映问题，请
 PLACE_CONFLICT = "您描述中的“{place}”距发送的位置约 {km} 公里，已按发送的位置受理；如有误，请发送“撤销 {number}”后重新反映。"
 PHOTO_FAILED = {
     "too_large": "抱歉，您刚才发送的照片过大（超过 {mb} MB 或分辨率过高），未能使用。请压缩或截图后重新发送。",
+    "too_many_pixels": "抱歉，您刚才发送的照片分辨率过高（超过 {mp} 万像素），未能使用。请截图或压缩后重新发送。",
     "unreadable": "抱歉，您刚才发送的照片无法识别，未能使用。请重新拍摄后发送。",
     "unavailable": "抱歉，您刚才发送的照片未能取回（可能已过期），请重新发送。",
 }
@@ -252,10 +254,11 @@ def dispatch_card(number: str, category: str, where: str, description: str, dead
         "msgtype": "textcard",
         "textcard": {
             "title": f"【{'返工' if rework else '新案件'}】{category} {number}",
-            "description": (
-                (f'<div class="highlight">{REWORK_LABELS[by_bureau]}：{brief(rework, 60)}</div>' if rework else "")
-                + f'<div class="normal">地点：{where}</div>'
-                f'<div class="normal">问题：{brief(description, 60)}</div>'
+            "description": (  # markup: whatever a resident wrote is escaped (card_text)
+                (f'<div class="highlight">{REWORK_LABELS[by_bureau]}：{card_text(brief(rework, 60))}</div>'
+                 if rework else "")
+                + f'<div class="normal">地点：{card_text(where)}</div>'
+                f'<div class="normal">问题：{card_text(brief(description, 60))}</div>'
                 f'<div class="highlight">处置时限：{deadline}</div>'
                 f'<div class="gray">现场照片 {photos} 张，点击查看详情。回复“签收 {number}”签收；'
                 f'办结请先发处置后照片，再回复“办结 {number} 说明”。</div>'
@@ -264,6 +267,12 @@ def dispatch_card(number: str, category: str, where: str, description: str, dead
             "btntxt": "详情",
         },
     }
+
+
+def card_text(text: str) -> str:
+    """Text placed in a WeChat Work card's description markup: ``<``, ``>``, ``&`` and quotes escaped, so
+    nothing a resident wrote becomes a tag or a link."""
+    return html.escape(text, quote=True)
 
 
 def reminder_card(number: str, category: str, deadline: str, link: str) -> dict:

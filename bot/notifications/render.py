@@ -48,7 +48,7 @@ class Renderer:
                                                          texts.place_of(p.get("address"), p.get("near")))),
             "held_summary": self._held_summary,
             "photo_failed": lambda case, p: _text(texts.PHOTO_FAILED[p["reason"]].format(
-                mb=f"{self.settings.max_media_bytes / 1024 / 1024:g}")),
+                mb=f"{self.settings.max_media_bytes / 1024 / 1024:g}", mp=self.settings.max_decoded_pixels // 10_000)),
             "dispatch_card": self._dispatch_card,
             "reminder_card": self._reminder_card,
             "overdue": self._overdue,

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Response, current_app, request
-from wechatpy.replies import TextReply
 
 from bot import inbox, texts
 from bot.extensions import get_db
 from bot.handlers.router import Reply
 from bot.services import Services, get_services
 from bot.wechat.envelope import Envelope, EnvelopeError
-from bot.wechat.messages import BadXML, WeChatMessage
+from bot.wechat.messages import BadXML, WeChatMessage, text_reply_xml
 
 
 def refuse(exc: EnvelopeError) -> Response:
@@ -36,5 +35,5 @@ def receive(channel: str, envelope: Envelope, handle: Callable[..., Reply | None
     text = texts.SYSTEM_BUSY if outcome.failed else outcome.reply_text
     if text is None:
         return Response("success", mimetype="text/plain")
-    reply = TextReply(source=msg.get("ToUserName"), target=msg.source, content=text, time=int(services.clock.time()))
-    return Response(envelope.seal(reply.render(), opened), mimetype="application/xml")
+    reply = text_reply_xml(msg.source, msg.get("ToUserName"), int(services.clock.time()), text)
+    return Response(envelope.seal(reply, opened), mimetype="application/xml")
