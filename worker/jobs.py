@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.dispatch import feedback
 from bot.dispatch.actor import Actor
-from bot.dispatch.dispatching import dispatch
+from bot.dispatch.dispatching import card_undeliverable, dispatch
 from bot.dispatch.escalation import escalate as escalate_cases
 from bot.extensions import get_db, get_queues, get_redis
 from bot.intake import media
@@ -62,9 +62,18 @@ def dispatch_case(case_pk: int) -> str:
 
 
 def send_outbound(message_pk: int) -> str:
+    """Deliver one message; a dispatch card that failed for good sends its case back to the dispatcher."""
     services = get_services()
     delivery = Delivery(get_db().sessions, client_for, services.settings, services.deps.taxonomy, services.clock)
-    return delivery.deliver(message_pk)
+    state = delivery.deliver(message_pk)
+    if state == "failed":
+        with get_db().transaction() as session:
+            row = session.get_one(OutboundMessage, message_pk)
+            kind, party = row.target.partition(":")[::2]
+            if row.payload.get("notice") == "dispatch_card" and row.case_id is not None and kind == "party":
+                case = session.get_one(Case, row.case_id, with_for_update=True)
+                card_undeliverable(session, services.deps, case, party, row.last_error)
+    return state
 
 
 def deliver_held(resident_pk: int) -> str:
