@@ -8,6 +8,10 @@
 3. Jobs the services registered on the session are enqueued after the commit
    (``bot.core.after_commit``). If Redis is unreachable then, the rows they concern stay pending and
    the worker's sweeper picks them up.
+
+When the database cannot take the row at all (``Unavailable``), the webhook keeps the message in the
+spool (``bot.core.spool``); a row left ``received`` or ``failed`` is handled again by the worker
+(``retry``). Both are then answered with a customer-service message (``worker.jobs.recover_inbound``).
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from bot.handlers.router import Reply
@@ -28,6 +33,8 @@ from bot.wechat.messages import WeChatMessage
 log = logging.getLogger(__name__)
 
 Handle = Callable[[Session, WeChatMessage, datetime], Reply | None]
+# The database cannot be reached (refused, timed out, connection lost, pool exhausted).
+Unavailable = (OperationalError, InterfaceError, PoolTimeout)
 
 
 @dataclass(frozen=True)
@@ -59,13 +66,33 @@ def record(session: Session, channel: str, msg: WeChatMessage, xml: str, now: da
 
 
 def process(session: Session, channel: str, msg: WeChatMessage, xml: str, now: datetime, handle: Handle) -> Outcome:
-    """Record, dedupe and handle one message of ``channel``."""
+    """Record, dedupe and handle one message of ``channel``.
+
+    Raises one of ``Unavailable`` only when the message could not be recorded; once recorded it is never
+    lost: a failure afterwards leaves the row ``received`` or ``failed`` for the worker.
+    """
     row = record(session, channel, msg, xml, now)
     if row is None:
         previous = session.scalar(
             select(InboundMessage.reply_text).where(InboundMessage.dedupe_key == f"{channel}:{msg.dedupe_key}")
         )
         return Outcome(previous, duplicate=True)
+    return _handle(session, row, msg, now, handle)
+
+
+def retry(session: Session, pk: int, handle: Handle, max_attempts: int) -> Outcome | None:
+    """Handle again a row left ``received`` or ``failed`` (the worker, in arrival order); ``None`` if it
+    is taken by another worker, finished meanwhile, or out of attempts."""
+    row = session.scalar(select(InboundMessage).where(InboundMessage.id == pk).with_for_update(skip_locked=True))
+    if row is None or row.state not in ("received", "failed") or row.attempts >= max_attempts:
+        session.rollback()
+        return None
+    row.attempts += 1
+    session.commit()  # counted even if the worker dies in the handler
+    return _handle(session, row, WeChatMessage.from_xml(row.raw_xml), row.received_at, handle)
+
+
+def _handle(session: Session, row: InboundMessage, msg: WeChatMessage, now: datetime, handle: Handle) -> Outcome:
     try:
         reply = handle(session, msg, now)
         row.state = "processed"
@@ -74,7 +101,11 @@ def process(session: Session, channel: str, msg: WeChatMessage, xml: str, now: d
     except Exception as exc:
         session.rollback()
         log.exception("handler failed for %s", msg.dedupe_key)
-        row.state, row.error = "failed", f"{type(exc).__name__}: {exc}"
-        session.commit()
+        try:
+            row.state, row.error = "failed", f"{type(exc).__name__}: {exc}"
+            session.commit()
+        except SQLAlchemyError:  # the database went away: the row stays ``received`` for the worker
+            session.rollback()
+            log.warning("could not mark %s failed; the worker will handle it again", msg.dedupe_key)
         return Outcome(None, failed=True)
     return Outcome(row.reply_text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import select
 
@@ -67,3 +69,19 @@ def test_a_card_that_failed_after_the_squad_accepted_changes_nothing(app, wechat
     with app.app_context():
         assert send_outbound(card) == "failed"
     assert the_case(db, number).state == "accepted"
+
+
+def test_a_card_whose_answer_timed_out_is_not_delivered_twice(app, wechat, run_worker, fake_platform, db):
+    services = app.extensions["citybot.services"]
+    services.deps = replace(services.deps, settings=services.settings.replace(wechat_http_timeout=0.5))
+    fake_platform.fault("/cgi-bin/message/send", delay=1.5)  # delivered, but the answer comes too late
+    number = report_case(wechat, OPENID)
+    run_worker()  # the first try times out: a transient error, scheduled again
+    card = db.scalar(select(OutboundMessage).where(OutboundMessage.channel == "wework"))
+    assert (card.state, card.attempts) == ("queued", 1) and "Timeout" in card.last_error
+    with app.app_context():
+        assert send_outbound(card.id) == "sent"  # the retry, as RQ runs it after its backoff
+    calls = fake_platform.calls("/cgi-bin/message/send")
+    assert len(calls) == 2 and calls[0]["body"] == calls[1]["body"]  # the same message, checked for duplicates
+    assert calls[1]["body"]["enable_duplicate_check"] == 1
+    assert [c["textcard"]["title"] for c in cards(fake_platform)] == [f"【新案件】露天烧烤 {number}"]  # one card

@@ -6,12 +6,15 @@ job's transaction registers (pushes, cards, dispatch) is enqueued when it commit
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from bot import inbox
+from bot.core.spool import Spool
 from bot.dispatch import feedback
 from bot.dispatch.actor import Actor
 from bot.dispatch.dispatching import card_undeliverable, dispatch
@@ -20,11 +23,15 @@ from bot.extensions import get_db, get_queues, get_redis
 from bot.intake import media
 from bot.intake.reports import Intake
 from bot.jobs import JOBS, enqueue
-from bot.models import Case, Media, OutboundMessage, Resident
+from bot.handlers import handle_resident, handle_squad
+from bot.handlers.router import Reply
+from bot.models import Case, InboundMessage, Media, OutboundMessage, Resident
 from bot.notifications.held import summarize_held
+from bot.notifications.queue import notify_resident, notify_staff
 from bot.outbound import Delivery
 from bot.services import get_services
 from bot.wechat.client import OfficialAccountClient, WeWorkClient
+from bot.wechat.messages import WeChatMessage
 
 LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
@@ -117,3 +124,68 @@ def _is_live(job_id: str) -> bool:
         return Job.fetch(job_id, connection=get_redis()).get_status() in LIVE
     except NoSuchJobError:
         return False
+
+
+HANDLERS = {"wechat": handle_resident, "wework": handle_squad}
+
+
+def recover_inbound() -> dict[str, int]:
+    """Messages that never got their answer: rows left ``received`` (the database went away while they were
+    handled) or ``failed``, then the spool (the database was down when they arrived), each in arrival order
+    and once. The sender gets the reply they would have had as a customer-service message.
+    """
+    if not get_redis().set("citybot:recover_inbound", "1", nx=True, ex=300):
+        return {"busy": 1}  # another worker is at it
+    try:
+        return {"rows": _retry_rows(), "spooled": _replay_spool()}
+    finally:
+        get_redis().delete("citybot:recover_inbound")
+
+
+def _retry_rows() -> int:
+    services = get_services()
+    settings = services.settings
+    cutoff = services.clock.now() - timedelta(seconds=settings.inbound_retry_after_seconds)
+    with get_db().sessions() as session:
+        rows = list(session.execute(
+            select(InboundMessage.id, InboundMessage.channel).where(
+                InboundMessage.state.in_(("received", "failed")), InboundMessage.received_at < cutoff,
+                InboundMessage.attempts < settings.inbound_max_attempts,
+            ).order_by(InboundMessage.received_at, InboundMessage.id).limit(500)))
+    done = 0
+    for pk, channel in rows:
+        with get_db().sessions() as session:
+            outcome = inbox.retry(session, pk, _answering_later(channel), settings.inbound_max_attempts)
+            done += outcome is not None and not outcome.failed
+    return done
+
+
+def _replay_spool() -> int:
+    services = get_services()
+    spool = Spool(get_redis(), services.settings.instance_dir / "spool")
+    items = spool.pending()
+    for item in items:
+        with get_db().sessions() as session:
+            at = datetime.fromtimestamp(item.at, timezone.utc)
+            inbox.process(session, item.channel, WeChatMessage.from_xml(item.xml), item.xml, at,
+                          _answering_later(item.channel))
+        spool.done(item)  # recorded (handled, or left for ``_retry_rows``): never replayed twice
+    spool.finish_file()
+    return len(items)
+
+
+def _answering_later(channel: str) -> inbox.Handle:
+    """The channel's handler, whose reply is queued as a message to the sender in the same transaction."""
+    services = get_services()
+
+    def handle(session: Session, msg: WeChatMessage, now: datetime) -> Reply | None:
+        reply = HANDLERS[channel](services, session, msg, now)
+        if reply is not None and reply.text:
+            if channel == "wechat":
+                resident = session.scalars(select(Resident).where(Resident.openid == msg.source)).one()
+                notify_resident(session, resident, "late_reply", None, text=reply.text)
+            else:
+                notify_staff(session, [msg.source], "late_reply", None, text=reply.text)
+        return reply
+
+    return handle

@@ -17,7 +17,7 @@ from bot.jobs import enqueue
 
 log = logging.getLogger(__name__)
 
-PERIODIC: dict[str, int] = {"escalate": 60, "auto_close": 300, "sweep": 60}  # job name -> interval in seconds
+PERIODIC: dict[str, int] = {"escalate": 60, "auto_close": 300, "sweep": 60, "recover_inbound": 10}  # job name -> interval in seconds
 
 
 def tick(app: Flask) -> None:

@@ -46,7 +46,8 @@ def notify_unit(session: Session, unit: Unit, kind: str, case: Case, **params: A
     return _queue(session, "wework", f"party:{unit.wework_party_id}", kind, case, params)
 
 
-def notify_staff(session: Session, userids: list[str], kind: str, case: Case, **params: Any) -> OutboundMessage:
+def notify_staff(session: Session, userids: list[str], kind: str, case: Case | None,
+                 **params: Any) -> OutboundMessage:
     return _queue(session, "wework", "user:" + "|".join(userids), kind, case, params)
 
 

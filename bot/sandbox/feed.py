@@ -67,7 +67,7 @@ def to_member(userid: str, party: str | None) -> Wanted:
     def wanted(call: dict[str, Any]) -> bool:
         body = _body(call)
         users = str(body.get("touser", "")).split("|")
-        return call["path"] == SQUAD_PATH and (userid in users or "@all" in users
+        return call["path"] == SQUAD_PATH and not call.get("duplicate") and (userid in users or "@all" in users
                                                 or (party is not None and party in str(body.get("toparty", "")).split("|")))
 
     return wanted

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Response, current_app, request
+from redis import Redis
 
 from bot import inbox, texts
-from bot.extensions import get_db
+from bot.core.spool import Spool
+from bot.extensions import get_db, get_redis
 from bot.handlers.router import Reply
 from bot.services import Services, get_services
 from bot.wechat.envelope import Envelope, EnvelopeError
@@ -19,6 +21,14 @@ def refuse(exc: EnvelopeError) -> Response:
     return Response(exc.reason, status=exc.status, mimetype="text/plain")
 
 
+def spool(channel: str, xml: str, services: Services) -> str:
+    """The database cannot take the message: keep it where the worker will replay it, and say so."""
+    connection: Redis | None = get_redis()
+    where = Spool(connection, services.settings.instance_dir / "spool").keep(channel, xml, services.clock.time())
+    current_app.logger.warning("database unavailable: %s message kept in the spool (%s)", channel, where)
+    return texts.KEPT_FOR_LATER
+
+
 def receive(channel: str, envelope: Envelope, handle: Callable[..., Reply | None]) -> Response:
     services: Services = get_services()
     request.max_content_length = services.settings.max_body_bytes  # WeChat's messages are tiny: 413 past this
@@ -28,11 +38,15 @@ def receive(channel: str, envelope: Envelope, handle: Callable[..., Reply | None
     except BadXML as exc:
         raise EnvelopeError(400, str(exc)) from exc
 
-    outcome = inbox.process(
-        get_db().session, channel, msg, opened.xml, services.clock.now(),
-        lambda session, m, now: handle(services, session, m, now),
-    )
-    text = texts.SYSTEM_BUSY if outcome.failed else outcome.reply_text
+    try:
+        outcome = inbox.process(
+            get_db().session, channel, msg, opened.xml, services.clock.now(),
+            lambda session, m, now: handle(services, session, m, now),
+        )
+        text = texts.SYSTEM_BUSY if outcome.failed else outcome.reply_text
+    except inbox.Unavailable:
+        get_db().session.rollback()
+        text = spool(channel, opened.xml, services)
     if text is None:
         return Response("success", mimetype="text/plain")
     reply = text_reply_xml(msg.source, msg.get("ToUserName"), int(services.clock.time()), text)

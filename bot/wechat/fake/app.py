@@ -9,17 +9,18 @@ official account: ``GET /cgi-bin/token``, ``POST /cgi-bin/stable_token``, ``GET 
 
 Controls for tests and the simulator: ``POST /_fake/media`` (store a file, get a media_id as a
 phone upload would), ``GET /_fake/calls`` (what the service sent), ``POST /_fake/fault`` (make
-the next N calls of a path fail with an errcode or HTTP status), ``POST /_fake/expire-tokens``,
+the next N calls of a path fail with an errcode or HTTP status, or answer late), ``POST /_fake/expire-tokens``,
 ``POST /_fake/reset``.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
 from bot.wechat.fake.state import FakeState, Fault
 
@@ -47,9 +48,11 @@ def body_json() -> Any:
 def record_and_inject() -> Response | None:
     params = dict(request.args)
     st = state()
-    st.record(request.path, params, body_json() if request.mimetype != "multipart/form-data" else None)
+    g.call = st.record(request.path, params, body_json() if request.mimetype != "multipart/form-data" else None)
     fault = st.take_fault(request.path)
-    if fault is not None:
+    if fault is not None and fault.delay:
+        g.delay = fault.delay  # handled normally, answered late (``answer_late``)
+    elif fault is not None:
         if fault.status != 200:
             return Response("fake outage", status=fault.status)
         return error(fault.errcode, "injected fault")
@@ -57,6 +60,13 @@ def record_and_inject() -> Response | None:
         if params.get("access_token") not in st.tokens:
             return error(40001, "invalid credential, access_token is invalid or not latest")
     return None
+
+
+@api.after_request
+def answer_late(response: Response) -> Response:
+    if g.get("delay"):
+        time.sleep(g.delay)
+    return response
 
 
 @api.get("/cgi-bin/token")
@@ -93,7 +103,17 @@ def wework_message_send() -> Response:
         return error(40003, "invalid receiver")
     if "toparty" in data and data["toparty"] and not all(p.isdigit() for p in str(data["toparty"]).split("|")):
         return error(60123, "invalid party id")
+    if data.get("enable_duplicate_check"):
+        # The same content to the same receivers within the interval (default 1800 s, at most 4 h) is
+        # answered ok and not delivered again.
+        interval = min(int(data.get("duplicate_check_interval") or 1800), 4 * 3600)
+        content = json.dumps({k: v for k, v in data.items() if k not in DUPLICATE_CHECK_FIELDS}, sort_keys=True)
+        if not state().first_within(content, interval, time.time()):
+            g.call["duplicate"] = True  # the log shows the call; nobody received it
     return jsonify(errcode=0, errmsg="ok", invaliduser="", invalidparty="", msgid=f"fake{len(state().calls)}")
+
+
+DUPLICATE_CHECK_FIELDS = {"enable_duplicate_check", "duplicate_check_interval"}
 
 
 @api.get("/cgi-bin/media/get")
@@ -154,7 +174,8 @@ def control_calls() -> Response:
 def control_fault() -> Response:
     data = request.get_json(force=True)
     state().faults[data["path"]] = Fault(
-        errcode=int(data.get("errcode", -1)), status=int(data.get("status", 200)), times=int(data.get("times", 1))
+        errcode=int(data.get("errcode", -1)), status=int(data.get("status", 200)), times=int(data.get("times", 1)),
+        delay=float(data.get("delay", 0)),
     )
     return jsonify(ok=True)
 

@@ -15,9 +15,13 @@ from typing import Any
 
 @dataclass
 class Fault:
+    """The next ``times`` calls of a path fail (``errcode`` or HTTP ``status``), or, with ``delay``, succeed
+    but answer only after ``delay`` seconds (the caller times out although the message was delivered)."""
+
     errcode: int
     status: int = 200
     times: int = 1
+    delay: float = 0.0
 
 
 @dataclass
@@ -27,6 +31,7 @@ class FakeState:
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     calls: list[dict[str, Any]] = field(default_factory=list)
     faults: dict[str, Fault] = field(default_factory=dict)  # path -> fault
+    sent: dict[str, float] = field(default_factory=dict)  # WeChat Work message content -> when delivered
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, path: str, params: dict[str, str], body: Any) -> dict[str, Any]:
@@ -44,6 +49,14 @@ class FakeState:
             if fault.times <= 0:
                 del self.faults[path]
             return fault
+
+    def first_within(self, content: str, interval: float, now: float) -> bool:
+        """WeChat Work's duplicate check: True if ``content`` was not delivered in the last ``interval`` s."""
+        with self.lock:
+            if now - self.sent.get(content, float("-inf")) < interval:
+                return False
+            self.sent[content] = now
+            return True
 
     def issue_token(self, appid: str, reuse: bool) -> str:
         with self.lock:
@@ -68,3 +81,4 @@ class FakeState:
             self.media.clear()
             self.calls.clear()
             self.faults.clear()
+            self.sent.clear()
