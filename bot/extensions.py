@@ -45,6 +45,12 @@ class Database:
     def init_app(self, app: Flask, settings: Settings) -> None:
         url = settings.database_url
         kwargs: dict = {"pool_pre_ping": True}
+        if url.startswith("postgresql"):
+            kwargs["connect_args"] = {
+                "connect_timeout": settings.database_connect_timeout,
+                "options": f"-c statement_timeout={settings.database_statement_timeout_ms}"
+                           f" -c lock_timeout={settings.database_lock_timeout_ms}",
+            }
         if url.startswith("sqlite"):
             settings.instance_dir.mkdir(parents=True, exist_ok=True)
             kwargs = {"connect_args": {"timeout": 30, "check_same_thread": False}}

@@ -64,6 +64,8 @@ HAVE_REDIS = _redis_reachable()
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "handler_failure: the test makes a handler fail on purpose")
+    config.addinivalue_line("markers", "drill: a fault drill with its own Redis, proxy or worker processes "
+                                       "(skipped by default; `make drills` runs them)")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.models import Case, InboundMessage, Media, Resident
 from bot.sandbox.phone import message_xml
 from bot.wechat.messages import parse_xml
-from tests.support import BARBECUE, case_number, cards, pushes, report
+from tests.support import BARBECUE, cards, case_number, pushes, report
 
 OPENID = "oResidentHostile00000000001"
 MARKUP = '<a href="javascript:alert(1)">点我</a>'
@@ -64,7 +64,8 @@ def test_a_reply_quoting_the_residents_words_keeps_them_intact(wechat):
 # -- 9: what WeChat never sends -------------------------------------------------------------------
 @pytest.mark.parametrize("encoding", ["ISO-8859-1", "UTF-16", "GBK"])
 def test_bodies_in_another_encoding_are_refused(wechat, db, encoding):
-    xml = wechat.xml(OPENID, "text", {"Content": "路灯不亮"}).replace("<xml>", f'<?xml version="1.0" encoding="{encoding}"?><xml>', 1)
+    declaration = f'<?xml version="1.0" encoding="{encoding}"?>'
+    xml = declaration + wechat.xml(OPENID, "text", {"Content": "路灯不亮"})
     python_codec = {"ISO-8859-1": "latin-1", "UTF-16": "utf-16", "GBK": "gbk"}[encoding]
     args, _ = wechat.sender.seal(xml, str(int(wechat.clock.time())))
     response = wechat.client.post("/wechat", query_string=args, data=xml.encode(python_codec, "replace"),
@@ -87,7 +88,7 @@ def test_overlong_or_malformed_ids_are_refused(wechat, db, field, value, encrypt
     wechat.encrypted = encrypted
     fields = {"PicUrl": "http://mmbiz.example/pic", "MediaId": "m1"}
     xml = wechat.xml(OPENID, "image", fields, msg_id=77)
-    xml = (xml.replace(f"<MsgId>77</MsgId>", f"<MsgId>{value}</MsgId>") if field == "MsgId"
+    xml = (xml.replace("<MsgId>77</MsgId>", f"<MsgId>{value}</MsgId>") if field == "MsgId"
            else xml.replace(OPENID, value) if field == "FromUserName" else xml.replace("m1", value))
     assert wechat.post(xml).status == 400
     assert stored_nothing(db)

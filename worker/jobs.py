@@ -6,7 +6,7 @@ job's transaction registers (pushes, cards, dispatch) is enqueued when it commit
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
@@ -20,11 +20,11 @@ from bot.dispatch.actor import Actor
 from bot.dispatch.dispatching import card_undeliverable, dispatch
 from bot.dispatch.escalation import escalate as escalate_cases
 from bot.extensions import get_db, get_queues, get_redis
+from bot.handlers import handle_resident, handle_squad
+from bot.handlers.router import Reply
 from bot.intake import media
 from bot.intake.reports import Intake
 from bot.jobs import JOBS, enqueue
-from bot.handlers import handle_resident, handle_squad
-from bot.handlers.router import Reply
 from bot.models import Case, InboundMessage, Media, OutboundMessage, Resident
 from bot.notifications.held import summarize_held
 from bot.notifications.queue import notify_resident, notify_staff
@@ -120,10 +120,15 @@ def sweep() -> dict[str, int]:
 
 
 def _is_live(job_id: str) -> bool:
+    """Queued, scheduled or deferred; or started by a worker that is still alive (``worker.main``)."""
     try:
-        return Job.fetch(job_id, connection=get_redis()).get_status() in LIVE
+        job = Job.fetch(job_id, connection=get_redis())
     except NoSuchJobError:
         return False
+    status = job.get_status()
+    if status == JobStatus.STARTED:
+        return bool(job.worker_name and get_redis().exists(f"citybot:alive:{job.worker_name}"))
+    return status in LIVE
 
 
 HANDLERS = {"wechat": handle_resident, "wework": handle_squad}
@@ -166,7 +171,7 @@ def _replay_spool() -> int:
     items = spool.pending()
     for item in items:
         with get_db().sessions() as session:
-            at = datetime.fromtimestamp(item.at, timezone.utc)
+            at = datetime.fromtimestamp(item.at, UTC)
             inbox.process(session, item.channel, WeChatMessage.from_xml(item.xml), item.xml, at,
                           _answering_later(item.channel))
         spool.done(item)  # recorded (handled, or left for ``_retry_rows``): never replayed twice

@@ -62,7 +62,8 @@ class Spool:
         """Everything kept, oldest first (the file and the stream merged by arrival time)."""
         items = list(self._from_file())
         if self.connection is not None:
-            for ref, fields in self.connection.xrange(STREAM):
+            entries: list[tuple[bytes, dict[bytes, bytes]]] = self.connection.xrange(STREAM)  # type: ignore[assignment]
+            for ref, fields in entries:
                 values = {k.decode(): v.decode() for k, v in fields.items()}
                 items.append(Spooled(values["channel"], values["xml"], float(values["at"]), ref.decode()))
         return sorted(items, key=lambda item: item.at)
