@@ -44,7 +44,7 @@ JOBS: dict[str, JobSpec] = {
     "auto_close": JobSpec("worker.jobs.auto_close", "default", timeout=300),
     "escalate": JobSpec("worker.jobs.escalate", "default", timeout=300),
     "sweep": JobSpec("worker.jobs.sweep", "low", timeout=300),
-    "recover_inbound": JobSpec("worker.jobs.recover_inbound", "high", timeout=300),
+    "recover_inbound": JobSpec("worker.jobs.recover_inbound", "high", timeout=120),
 }
 
 

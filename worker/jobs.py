@@ -139,7 +139,7 @@ def recover_inbound() -> dict[str, int]:
     handled) or ``failed``, then the spool (the database was down when they arrived), each in arrival order
     and once. The sender gets the reply they would have had as a customer-service message.
     """
-    if not get_redis().set("citybot:recover_inbound", "1", nx=True, ex=300):
+    if not get_redis().set("citybot:recover_inbound", "1", nx=True, ex=JOBS["recover_inbound"].timeout):
         return {"busy": 1}  # another worker is at it
     try:
         return {"rows": _retry_rows(), "spooled": _replay_spool()}

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Response, current_app, request
-from redis import Redis
 
 from bot import inbox, texts
 from bot.core.spool import Spool
 from bot.extensions import get_db, get_redis
+from bot.handlers import PASSIVE_EVENTS
 from bot.handlers.router import Reply
 from bot.services import Services, get_services
 from bot.wechat.envelope import Envelope, EnvelopeError
@@ -21,12 +21,12 @@ def refuse(exc: EnvelopeError) -> Response:
     return Response(exc.reason, status=exc.status, mimetype="text/plain")
 
 
-def spool(channel: str, xml: str, services: Services) -> str:
-    """The database cannot take the message: keep it where the worker will replay it, and say so."""
-    connection: Redis | None = get_redis()
-    where = Spool(connection, services.settings.instance_dir / "spool").keep(channel, xml, services.clock.time())
+def spool(channel: str, msg: WeChatMessage, xml: str, services: Services) -> str | None:
+    """The database cannot take the message: keep it where the worker will replay it, and say so (unless
+    nobody waits for an answer: periodic positions, unfollows …)."""
+    where = Spool(get_redis(), services.settings.instance_dir / "spool").keep(channel, xml, services.clock.time())
     current_app.logger.warning("database unavailable: %s message kept in the spool (%s)", channel, where)
-    return texts.KEPT_FOR_LATER
+    return None if msg.event in PASSIVE_EVENTS else texts.KEPT_FOR_LATER
 
 
 def receive(channel: str, envelope: Envelope, handle: Callable[..., Reply | None]) -> Response:
@@ -46,7 +46,7 @@ def receive(channel: str, envelope: Envelope, handle: Callable[..., Reply | None
         text = texts.SYSTEM_BUSY if outcome.failed else outcome.reply_text
     except inbox.Unavailable:
         get_db().session.rollback()
-        text = spool(channel, opened.xml, services)
+        text = spool(channel, msg, opened.xml, services)
     if text is None:
         return Response("success", mimetype="text/plain")
     reply = text_reply_xml(msg.source, msg.get("ToUserName"), int(services.clock.time()), text)
