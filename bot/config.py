@@ -109,8 +109,8 @@ class Settings:
     location_memory_seconds: int = 600
     after_photo_window_seconds: int = 600
     confirm_delete_seconds: int = 600
-    # An inbound row still ``received`` this long after it arrived lost its request (the database went away):
-    # the worker handles it again, at most this many times.
+    # A ``failed`` inbound row (a handler's error) is handled again by the worker this long after it arrived,
+    # at most this many times.
     inbound_retry_after_seconds: int = 30
     inbound_max_attempts: int = 5
     sweep_after_seconds: int = 120  # a pending row this old has lost its job (Redis was down): enqueue again

@@ -135,9 +135,9 @@ HANDLERS = {"wechat": handle_resident, "wework": handle_squad}
 
 
 def recover_inbound() -> dict[str, int]:
-    """Messages that never got their answer: rows left ``received`` (the database went away while they were
-    handled) or ``failed``, then the spool (the database was down when they arrived), each in arrival order
-    and once. The sender gets the reply they would have had as a customer-service message.
+    """Messages that never got their answer: ``failed`` rows (a handler's error), then the spool (the database
+    was unreachable when they arrived), each in arrival order and once. The sender gets the reply they would
+    have had as a customer-service message.
     """
     if not get_redis().set("citybot:recover_inbound", "1", nx=True, ex=JOBS["recover_inbound"].timeout):
         return {"busy": 1}  # another worker is at it
@@ -154,7 +154,7 @@ def _retry_rows() -> int:
     with get_db().sessions() as session:
         rows = list(session.execute(
             select(InboundMessage.id, InboundMessage.channel).where(
-                InboundMessage.state.in_(("received", "failed")), InboundMessage.received_at < cutoff,
+                InboundMessage.state == "failed", InboundMessage.received_at < cutoff,
                 InboundMessage.attempts < settings.inbound_max_attempts,
             ).order_by(InboundMessage.received_at, InboundMessage.id).limit(500)))
     done = 0
@@ -174,7 +174,7 @@ def _replay_spool() -> int:
             at = datetime.fromtimestamp(item.at, UTC)
             inbox.process(session, item.channel, WeChatMessage.from_xml(item.xml), item.xml, at,
                           _answering_later(item.channel))
-        spool.done(item)  # recorded (handled, or left for ``_retry_rows``): never replayed twice
+        spool.done(item)  # recorded (handled, or failed for ``_retry_rows``): never replayed twice
     spool.finish_file()
     return len(items)
 

@@ -14,9 +14,10 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from bot.cli import cases, demo, setup, understanding, users
+from bot.cli import cases, demo, setup, stats, understanding, users
 
-COMMANDS = (*setup.COMMANDS, *cases.COMMANDS, *understanding.COMMANDS, *demo.COMMANDS, *users.COMMANDS)
+COMMANDS = (*setup.COMMANDS, *cases.COMMANDS, *understanding.COMMANDS, *demo.COMMANDS, *users.COMMANDS,
+            *stats.COMMANDS)
 
 
 def init_app(app: Flask) -> None:

@@ -38,10 +38,12 @@ from bot.understanding.taxonomy import Taxonomy
 
 CASE_COLUMNS = ("id", "number", "state", "description", "channel", "reporter_id", "category_code",
                 "category_confidence", "grid_code", "unit_code", "triage_reason", "created_at", "updated_at",
-                "dispatched_at", "deadline", "remind_at", "reminded_at", "overdue_at", "resolved_at", "closed_at",
+                "dispatched_at", "first_dispatched_at", "deadline", "remind_at", "reminded_at", "overdue_at", "resolved_at",
+                "closed_at",
                 "on_time", "round", "reopen_count", "merged_into_id", "lat", "lng", "datum", "location_source",
                 "address")
-EVENT_COLUMNS = ("case_id", "at", "action", "from_state", "to_state", "actor_kind", "actor_id", "actor_name", "note")
+EVENT_COLUMNS = ("case_id", "at", "action", "from_state", "to_state", "actor_kind", "actor_id", "actor_name", "note",
+                 "deadline", "on_time", "work_minutes")
 RATING_COLUMNS = ("case_id", "round", "resident_id", "value", "text", "at")
 EXTENSION_COLUMNS = ("case_id", "requested_by", "days", "reason", "state", "requested_at", "decided_by", "decided_at")
 RESIDENT_COLUMNS = ("id", "openid", "subscribed", "first_seen", "last_seen", "last_interaction_at", "held_pushes")
@@ -218,8 +220,9 @@ class _Town:
             "reporter_id": reporter_id if channel == Channel.WECHAT else None, "category_code": code,
             "category_confidence": round(rng.uniform(0.08, 0.29) if low else rng.uniform(0.45, 0.99), 3),
             "grid_code": grid, "unit_code": None, "triage_reason": None, "updated_at": created,
-            "dispatched_at": None, "deadline": None, "remind_at": None, "reminded_at": None, "overdue_at": None,
-            "resolved_at": None, "closed_at": None, "on_time": None, "round": 1, "reopen_count": 0,
+            "dispatched_at": None, "first_dispatched_at": None, "deadline": None, "remind_at": None,
+            "reminded_at": None, "overdue_at": None, "resolved_at": None, "closed_at": None, "on_time": None,
+            "round": 1, "reopen_count": 0,
             "merged_into_id": None, "lat": lat, "lng": lng, "datum": "gcj02",
             "location_source": "message" if place is None or rng.random() < 0.7 else "text",
             "address": place,

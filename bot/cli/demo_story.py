@@ -23,6 +23,9 @@ from bot.understanding.taxonomy import Category, Taxonomy
 
 Actor = tuple[str, str | None, str]  # kind, id, name (as CaseEvent stores them)
 SYSTEM: Actor = (ActorKind.SYSTEM.value, None, "系统")
+# What a step freezes for the statistics (CaseEvent.deadline, on_time, work_minutes).
+Facts = tuple[datetime | None, bool | None, int | None]
+NO_FACTS: Facts = (None, None, None)
 DISPATCHERS: tuple[Actor, ...] = tuple((ActorKind.DISPATCHER.value, user, name) for user, name in (
     ("zhangli", "张丽"), ("wangfang", "王芳"), ("chenjie", "陈杰")))  # fictional console users
 SECOND, MINUTE, HOUR = timedelta(seconds=1), timedelta(minutes=1), timedelta(hours=1)
@@ -112,8 +115,10 @@ class Storyteller:
                 continue
             self.step(c, at, "accept", member)
             resolved = self.extension(c, member, at, self.resolution_time(c, at))
-            self.step(c, resolved, "resolve", member, rng.choice(RESOLVE_NOTES))
-            c["resolved_at"], c["on_time"] = resolved, resolved <= c["deadline"]
+            on_time = resolved <= c["deadline"]
+            minutes = round(self.calendar.working_minutes(c["dispatched_at"], resolved))
+            self.step(c, resolved, "resolve", member, rng.choice(RESOLVE_NOTES), facts=(None, on_time, minutes))
+            c["resolved_at"], c["on_time"] = resolved, on_time
             if not self.after_resolution(c, reporter, resolved):
                 return
 
@@ -137,11 +142,13 @@ class Storyteller:
             rng.random() < 0.75
         if decided > self.now:
             self.rows.extensions.append((c["id"], member[1], days, reason, "pending", asked, None, None))
-        self.mark(c, decided, "extension_approved" if approve else "extension_refused", dispatcher, f"{days} 个工作日")
+        moved = self.calendar.deadline(c["deadline"], Limit(days, "d")) if approve else None
+        self.mark(c, decided, "extension_approved" if approve else "extension_refused", dispatcher, f"{days} 个工作日",
+                  facts=(moved, None, None))
         self.rows.extensions.append((c["id"], member[1], days, reason, "approved" if approve else "refused", asked,
                                      dispatcher[1], decided))
-        if approve:  # as bot.dispatch.squad.decide_extension
-            c["deadline"] = self.calendar.deadline(c["deadline"], Limit(days, "d"))
+        if moved is not None:  # as bot.dispatch.squad.decide_extension
+            c["deadline"] = moved
             if c["overdue_at"] is not None and c["deadline"] > decided:
                 c["overdue_at"] = None
         return max(resolved, decided + rng.uniform(10, 120) * MINUTE)
@@ -167,7 +174,8 @@ class Storyteller:
             if self.rate(c, reporter, rated):
                 return True
         self.step(c, closing, "close", rng.choice(DISPATCHERS) if verified else SYSTEM,
-                  None if verified else f"处置后 {self.auto_close / HOUR:g} 小时无异议，自动结案")
+                  None if verified else f"处置后 {self.auto_close / HOUR:g} 小时无异议，自动结案",
+                  facts=(None, c["on_time"], None))
         c["closed_at"] = closing
         return rated is not None and rated >= closing and self.rate(c, reporter, rated)
 
@@ -194,31 +202,38 @@ class Storyteller:
     def dispatch(self, c: dict[str, Any], at: datetime, actor: Actor, note: str | None = None) -> None:
         """As ``bot.dispatch.dispatching.dispatch``: the deadline and the 75 % moment from the category's limit."""
         limit = Limit.parse(self.taxonomy[c["category_code"]].limit)
-        self.step(c, at, "dispatch", actor, note or f"派遣至{self.unit_names.get(c['unit_code'], c['unit_code'])}")
-        c.update(triage_reason=None, dispatched_at=at, deadline=self.calendar.deadline(at, limit),
+        deadline = self.calendar.deadline(at, limit)
+        self.step(c, at, "dispatch", actor, note or f"派遣至{self.unit_names.get(c['unit_code'], c['unit_code'])}",
+                  facts=(deadline, None, None))
+        c.update(triage_reason=None, dispatched_at=at, first_dispatched_at=c["first_dispatched_at"] or at,
+                 deadline=deadline,
                  remind_at=self.calendar.deadline(at, Limit(limit.amount * 0.75, limit.unit)), reminded_at=None,
                  overdue_at=None)
 
-    def step(self, c: dict[str, Any], at: datetime, action: str, actor: Actor, note: str | None = None) -> None:
+    def step(self, c: dict[str, Any], at: datetime, action: str, actor: Actor, note: str | None = None,
+             facts: Facts = NO_FACTS) -> None:
         """A state change, as ``bot.dispatch.states.transition`` makes it (plain strings equal the State keys)."""
         to = TRANSITIONS[(c["state"], action)].value
-        self.event(c, at, action, to, actor, note)
+        self.event(c, at, action, to, actor, note, facts)
         c["state"] = to
 
-    def mark(self, c: dict[str, Any], at: datetime, action: str, actor: Actor, note: str | None = None) -> None:
+    def mark(self, c: dict[str, Any], at: datetime, action: str, actor: Actor, note: str | None = None,
+             facts: Facts = NO_FACTS) -> None:
         """A step that changes no state (延期, rating), as ``record_event`` makes it."""
-        self.event(c, at, action, c["state"], actor, note)
+        self.event(c, at, action, c["state"], actor, note, facts)
 
-    def event(self, c: dict[str, Any], at: datetime, action: str, to: str, actor: Actor, note: str | None) -> None:
+    def event(self, c: dict[str, Any], at: datetime, action: str, to: str, actor: Actor, note: str | None,
+              facts: Facts) -> None:
         """The next step of the story, unless it lies after now; the escalation job runs in between."""
         if c["state"] in HANDLING_STATES:
             self.escalate(c, min(at, self.now))
         if at > self.now:
             raise Cut
-        self.record(c, at, action, to, actor, note)
+        self.record(c, at, action, to, actor, note, facts)
 
-    def record(self, c: dict[str, Any], at: datetime, action: str, to: str, actor: Actor, note: str | None) -> None:
-        self.rows.events.append((c["id"], at, action, c["state"], to, actor[0], actor[1], actor[2], note))
+    def record(self, c: dict[str, Any], at: datetime, action: str, to: str, actor: Actor, note: str | None,
+               facts: Facts = NO_FACTS) -> None:
+        self.rows.events.append((c["id"], at, action, c["state"], to, actor[0], actor[1], actor[2], note, *facts))
         c["updated_at"] = at
 
     def office(self, at: datetime) -> datetime:

@@ -84,6 +84,19 @@ class WorkCalendar:
         hours = limit.amount if limit.unit == "h" else limit.amount * self.day_hours
         return self.add_working_minutes(start, hours * 60)
 
+    def working_minutes(self, start: datetime, end: datetime) -> float:
+        """Working time between two moments, in minutes (0 when ``end`` is not after ``start``)."""
+        total = 0.0
+        day, last = start.astimezone(self.zone).date(), end.astimezone(self.zone).date()
+        while day <= last:
+            if self.is_workday(day):
+                for open_, close in self.windows:
+                    begin = max(start, datetime.combine(day, open_, self.zone))
+                    finish = min(end, datetime.combine(day, close, self.zone))
+                    total += max((finish - begin).total_seconds(), 0) / 60
+            day += timedelta(days=1)
+        return total
+
     def add_working_minutes(self, start: datetime, minutes: float) -> datetime:
         local = start.astimezone(self.zone)
         remaining = timedelta(minutes=minutes)

@@ -61,10 +61,11 @@ def dispatch(session: Session, deps: Deps, case: Case, actor: Actor, *, unit_cod
     limit = Limit.parse(deps.category(case.category_code).limit)
     by_bureau = rework is not None and actor.kind != ActorKind.RESIDENT  # 核查不通过, not a resident's 不满意
     notice = "reworked" if by_bureau else NOTICES.get(case.state, "dispatched")
-    transition(session, case, "dispatch", actor, at=now, note=note or f"派遣至{unit.name}")
+    event = transition(session, case, "dispatch", actor, at=now, note=note or f"派遣至{unit.name}")
     case.unit_code, case.triage_reason = unit.code, None
     case.dispatched_at = now
-    case.deadline = deps.calendar.deadline(now, limit)
+    case.first_dispatched_at = case.first_dispatched_at or now
+    case.deadline = event.deadline = deps.calendar.deadline(now, limit)
     case.remind_at = deps.calendar.deadline(now, Limit(limit.amount * 0.75, limit.unit))
     case.reminded_at = case.overdue_at = None
     notify_unit(session, unit, "dispatch_card", case, rework=rework, rating=rating, by_bureau=by_bureau)

@@ -77,7 +77,8 @@ def reopen(session: Session, deps: Deps, case: Case, actor: Actor, words: str, r
 def close_case(session: Session, deps: Deps, case: Case, actor: Actor, note: str | None = None) -> Case:
     """核查结案: verified by the bureau, or automatically; every follower is told."""
     now = deps.now()
-    transition(session, case, "close", actor, at=now, note=note)
+    event = transition(session, case, "close", actor, at=now, note=note)
+    event.on_time = case.on_time
     case.closed_at = now
     notify_followers(session, case, "closed")
     return case

@@ -64,9 +64,11 @@ def resolve(session: Session, deps: Deps, actor: Actor, number: str, note: str) 
         raise NeedsPhoto(number)
     for photo in photos:
         photo.case_id = case.id
-    transition(session, case, "resolve", actor, at=now, note=note, media_ids=[p.id for p in photos])
+    event = transition(session, case, "resolve", actor, at=now, note=note, media_ids=[p.id for p in photos])
     case.resolved_at = now
-    case.on_time = case.deadline is None or now <= case.deadline  # frozen: statistics read this
+    case.on_time = event.on_time = case.deadline is None or now <= case.deadline  # frozen: statistics read this
+    if case.dispatched_at is not None:
+        event.work_minutes = round(deps.calendar.working_minutes(case.dispatched_at, now))
     notify_followers(session, case, "resolved", after_photo=photos[0].id if photos else None, note=note)
     return Resolved(case, len(photos), case.on_time)
 
@@ -106,8 +108,9 @@ def decide_extension(session: Session, deps: Deps, actor: Actor, request_id: int
         case.deadline = deps.calendar.deadline(case.deadline, Limit(request.days, "d"))
         if case.overdue_at is not None and case.deadline > now:
             case.overdue_at = None
-    record_event(session, case, "extension_approved" if approve else "extension_refused", actor,
-                 note=f"{request.days} 个工作日", at=now)
+    event = record_event(session, case, "extension_approved" if approve else "extension_refused", actor,
+                         note=f"{request.days} 个工作日", at=now)
+    event.deadline = case.deadline if approve else None
     return request
 
 

@@ -227,10 +227,10 @@ class Intake:
     def _open_draft(self, resident: Resident, now: datetime, current: Draft | None = None) -> Draft:
         draft = current or self._current_draft(resident, now)
         if draft is None or draft.state not in GATHERING:
-            draft = Draft(resident_id=resident.id, created_at=now, description="")
+            draft = Draft(resident_id=resident.id, created_at=now, description="", updated_at=now)
             self.session.add(draft)
-        draft.updated_at = now
-        self.session.flush()
+            self.session.flush()  # its id: photos find their draft by it
+        draft.updated_at = now  # an open draft: written once with the rest of the message's changes
         return draft
 
     def _set_location(self, draft: Draft, point: Point) -> None:

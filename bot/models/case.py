@@ -61,6 +61,7 @@ class Case(Location, Base):
         # The console's lists and counters (bot.dispatch.case_search, docs/console-performance.md): keyset
         # pages newest first and by deadline, per state by deadline, and open cases by deadline (partial).
         Index("ix_case_created_at_id", "created_at", "id"),
+        Index("ix_case_updated_at", "updated_at"),  # statistics: which cases changed after a period ended
         Index("ix_case_deadline_id", "deadline", "id"),
         Index("ix_case_state_deadline_id", "state", "deadline", "id"),
         Index("ix_case_open_deadline", "deadline", "id", postgresql_where=text(OPEN_STATES_SQL),
@@ -85,6 +86,7 @@ class Case(Location, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Handling clock (set at dispatch; an approved extension moves the deadline).
     dispatched_at: Mapped[datetime | None]
+    first_dispatched_at: Mapped[datetime | None] = mapped_column(index=True)  # 派遣 in the statistics: set once
     deadline: Mapped[datetime | None]
     remind_at: Mapped[datetime | None]  # 75 % of the handling time used
     reminded_at: Mapped[datetime | None]
@@ -121,6 +123,8 @@ class CaseEvent(Base):
     """One step of a case: who did what, when, from which state to which. Never deleted."""
 
     __tablename__ = "case_event"
+    # The statistics count steps of one kind in a period (bot.stats.figures).
+    __table_args__ = (Index("ix_case_event_action_at", "action", "at", "case_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
@@ -133,6 +137,12 @@ class CaseEvent(Base):
     actor_name: Mapped[str | None] = mapped_column(String(64))  # the person, as the case trail shows them
     note: Mapped[str | None] = mapped_column(Text)
     media_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # Facts frozen at the step, so statistics for a past period never recompute them from today's case row:
+    # the deadline a dispatch or an approved extension set; on a resolve or close, whether the resolution was
+    # on time, and on a resolve the working minutes since dispatch.
+    deadline: Mapped[datetime | None]
+    on_time: Mapped[bool | None]
+    work_minutes: Mapped[int | None]
 
     case: Mapped[Case] = relationship(back_populates="events")
 

@@ -15,15 +15,14 @@ class InboundMessage(Base):
 
     ``dedupe_key`` is unique: WeChat's retries of the same message collide on it, so a message
     has exactly one effect however often it arrives. ``reply_text`` keeps the passive reply we
-    gave, so a retry gets the same answer. A row left ``received`` (the database went away while it
-    was handled) or ``failed`` is handled again by the worker (``attempts`` counts its tries there).
+    gave, so a retry gets the same answer. A ``failed`` row is handled again by the worker (``attempts``
+    counts its tries there).
     """
 
     __tablename__ = "inbound_message"
-    # The worker's query for rows to handle again reads only the few unfinished rows.
-    __table_args__ = (Index("ix_inbound_message_unfinished", "received_at", "id",
-                            postgresql_where=text("state IN ('received', 'failed')"),
-                            sqlite_where=text("state IN ('received', 'failed')")),)
+    # The worker's query for rows to handle again reads only the few failed rows.
+    __table_args__ = (Index("ix_inbound_message_failed", "received_at", "id",
+                            postgresql_where=text("state = 'failed'"), sqlite_where=text("state = 'failed'")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))  # "wechat" | "wework"
