@@ -32,6 +32,7 @@ from bot.outbound import Delivery
 from bot.services import get_services
 from bot.wechat.client import OfficialAccountClient, WeWorkClient
 from bot.wechat.messages import WeChatMessage
+from worker.main import alive_key
 
 LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
@@ -127,7 +128,7 @@ def _is_live(job_id: str) -> bool:
         return False
     status = job.get_status()
     if status == JobStatus.STARTED:
-        return bool(job.worker_name and get_redis().exists(f"citybot:alive:{job.worker_name}"))
+        return bool(job.worker_name and get_redis().exists(alive_key(job.worker_name)))
     return status in LIVE
 
 
