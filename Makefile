@@ -47,6 +47,7 @@ bench: install
 	$(BIN)/python benchmarks/geo.py
 	$(BIN)/python benchmarks/dispatch.py
 	$(BIN)/python benchmarks/duplicates.py
+	$(BIN)/python benchmarks/broadcast.py
 
 mutation: install  # mutmut on the rule modules, then a score (docs/mutation.md); MUTANTS='bot.links.*' for a part
 	$(BIN)/python benchmarks/mutation.py $(MUTANTS)

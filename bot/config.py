@@ -139,6 +139,9 @@ class Settings:
     console_session_hours: float = 12.0
     console_secure_cookies: bool | None = None
     console_tile_url: str = ""
+    # Notices (群发): the bureau's name on the public notice pages; WeChat's mass messages per follower a month.
+    bureau_name: str = "城市管理局"
+    broadcast_monthly_limit: int = 4
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -192,6 +195,7 @@ class Settings:
             auto_close_hours=float(get("AUTO_CLOSE_HOURS") or defaults.auto_close_hours),
             rating_window_days=float(get("RATING_WINDOW_DAYS") or defaults.rating_window_days),
             wechat_template_case_update=get("WECHAT_TEMPLATE_CASE_UPDATE", ""),
+            bureau_name=get("CITYBOT_BUREAU_NAME") or defaults.bureau_name,
         )
         for name in SECRETS:
             if get(name):

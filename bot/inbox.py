@@ -24,14 +24,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, OperationalError, PendingRollbackError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
+from bot.core.sql import dialect_insert
 from bot.handlers.router import Reply
 from bot.models import InboundMessage
 from bot.wechat.messages import WeChatMessage
@@ -52,7 +51,7 @@ class Outcome:
 
 def record(session: Session, channel: str, msg: WeChatMessage, xml: str, now: datetime) -> int | None:
     """Insert the inbound row in the session's transaction; its id, or ``None`` if the message is known."""
-    insert: Callable[..., Any] = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     values = dict(channel=channel, dedupe_key=f"{channel}:{msg.dedupe_key}", msg_id=msg.msg_id, from_user=msg.source,
                   msg_type=msg.type, event=msg.event, raw_xml=xml, received_at=now, state="received")
     statement = insert(InboundMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])

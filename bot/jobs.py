@@ -45,6 +45,16 @@ JOBS: dict[str, JobSpec] = {
     "escalate": JobSpec("worker.jobs.escalate", "default", timeout=300),
     "sweep": JobSpec("worker.jobs.sweep", "low", timeout=300),
     "recover_inbound": JobSpec("worker.jobs.recover_inbound", "high", timeout=120),
+    "refresh_stats": JobSpec("worker.jobs.refresh_stats", "low", timeout=600),
+    # Notices: claim due broadcasts (one worker wins), send their parts (retries never send twice), tags.
+    "start_broadcast": JobSpec("worker.jobs.start_broadcasts", "default", timeout=300),
+    "start_due_broadcasts": JobSpec("worker.jobs.start_broadcasts", "default", timeout=300),
+    "send_broadcast": JobSpec("worker.jobs.send_broadcast", "default", timeout=1800,
+                              retry=Retry(max=5, interval=[10, 30, 120, 600, 1800])),
+    "preview_broadcast": JobSpec("worker.jobs.preview_broadcast", "high", timeout=60,
+                                 retry=Retry(max=2, interval=[5, 30])),
+    "sync_area_tags": JobSpec("worker.jobs.sync_area_tags", "low", timeout=600,
+                              retry=Retry(max=3, interval=[30, 120, 600])),
 }
 
 

@@ -40,6 +40,7 @@ HELP = (
     "· 发送“查询”查看您反映的问题\n"
     "· 发送“查询 编号”查看某个问题的进展\n"
     "· 发送“撤销 编号”撤回尚未派遣的问题\n"
+    "· 发送“通知”查看城管局最近的通知，发送“订阅”订阅所在街道或社区的通知\n"
     "· 发送“我的信息”查看或删除我们保存的您的信息"
 )
 
@@ -165,6 +166,10 @@ def local_time(moment: datetime, zone: str) -> str:
     return f"{moment.astimezone(ZoneInfo(zone)):%m月%d日 %H:%M}"
 
 
+def local_date(moment: datetime, zone: str) -> str:
+    return f"{moment.astimezone(ZoneInfo(zone)):%Y年%m月%d日}"
+
+
 def minutes(seconds: float) -> str:
     return f"{seconds / 60:g} 分钟"
 
@@ -198,6 +203,30 @@ NO_LOCATION_KEPT = "无"
 LOCATION_KEPT = "{lat:.4f}, {lng:.4f}（{window}后不再使用）"
 DELETED = "您的信息已删除，以往反映的问题已与您解除关联。感谢您的支持！"
 NOTHING_TO_CONFIRM = "没有待确认的删除请求。如需删除您的信息，请发送“删除我的信息”。"
+
+
+# -- notices (群发) and area subscriptions -----------------------------------------------------------
+AREAS_TO_CHOOSE = "可订阅通知的街道和社区：\n{areas}\n请发送“订阅 名称”，例如“订阅 {example}”。"
+SUBSCRIBED = "已订阅“{area}”的通知，该区域的施工、停水、整治等通知将推送给您。发送“退订 {area}”可取消。"
+ALREADY_SUBSCRIBED = "您已订阅“{area}”的通知。发送“我的订阅”查看全部。"
+UNSUBSCRIBED = "已退订“{area}”的通知。"
+NOT_SUBSCRIBED = "您没有订阅“{area}”的通知。发送“我的订阅”查看已订阅的区域。"
+ASK_AREA_TO_UNSUBSCRIBE = "请发送“退订 名称”，例如“退订 {example}”。发送“我的订阅”查看已订阅的区域。"
+UNKNOWN_AREA = "未找到“{query}”。可订阅的街道和社区：{choices}"
+AMBIGUOUS_AREA = "“{query}”对应多个区域，请发送完整名称：{choices}"
+MY_SUBSCRIPTIONS = "您订阅了以下区域的通知：{areas}\n发送“退订 名称”可取消。"
+NO_SUBSCRIPTIONS = "您还没有订阅街道或社区的通知。发送“订阅”查看可订阅的区域。"
+NO_NOTICES = "暂无通知。发送“订阅”可订阅所在街道或社区的通知。"
+
+
+def notice_list(items: list[tuple[str, str, str]]) -> str:
+    """(date, title, link) per notice, newest first."""
+    return "最近的通知：\n" + "\n".join(f"{i}. {title}（{date}）\n{link}" for i, (date, title, link) in
+                                         enumerate(items, 1))
+
+
+def area_names(names: list[str]) -> str:
+    return "、".join(names) if names else "（暂无）"
 
 
 # -- squads (WeChat Work) --------------------------------------------------------------------------

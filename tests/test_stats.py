@@ -22,13 +22,14 @@ from bot.dispatch.actor import Actor
 from bot.dispatch.deps import Deps
 from bot.dispatch.opening import Report, open_case
 from bot.extensions import get_db
-from bot.models import Case, Contact, Media, Resident, Staff
+from bot.models import Case, Contact, Media, Resident, Staff, StatsSnapshot
 from bot.models.enums import Channel
 from bot.stats.breakdowns import ranking, resolve_hours, reworks
 from bot.stats.counting import figures, figures_by
 from bot.stats.figures import Figures, percent
 from bot.stats.period import Period, Scope
-from tests.support import BARBECUE, MARKET, ZONE, freeze
+from bot.stats.snapshots import Snapshots
+from tests.support import BARBECUE, MARKET, ZONE, freeze, tick_now
 
 WEEK_A, WEEK_B = Period.week(date(2026, 11, 2)), Period.week(date(2026, 11, 9))
 DISPATCHER = Actor.dispatcher("zhangli", "张丽")
@@ -359,3 +360,35 @@ def test_the_command_line_prints_the_figures_as_json(app, town):
     refused = runner.invoke(args=["stats", "--from", "2026-11-09", "--to", "2026-11-09"])
     assert refused.exit_code != 0 and "--to" in refused.output
 
+
+
+def test_finished_periods_are_kept_and_running_ones_refreshed_after_five_minutes(app, clock, town):
+    deps = app.extensions["citybot.services"].deps
+    with app.app_context():
+        session = get_db().session
+        stats = Snapshots(session, now=deps.now(), zone=ZONE)
+        assert stats.figures(WEEK_B, Scope()) == Figures(**EXPECTED_B)  # computed, then stored
+        kept = session.get(StatsSnapshot, next(iter(session.scalars(select(StatsSnapshot.key)))))
+        assert kept.cutoff == WEEK_B.bounds(ZONE)[1]
+        assert Snapshots(session, now=deps.now(), zone=ZONE).figures(WEEK_B, Scope()) == Figures(**EXPECTED_B)
+    running = Period.week(date(2026, 11, 16))
+    with app.app_context():
+        before = Snapshots(get_db().session, now=deps.now(), zone=ZONE).figures(running, Scope())
+    town.report("C1", at(16, 12, 1))
+    for minutes, received in ((4, before.received), (6, before.received + 1)):
+        freeze(clock, at(16, 12, minutes))
+        with app.app_context():
+            stats = Snapshots(get_db().session, now=deps.now(), zone=ZONE)
+            assert stats.figures(running, Scope()).received == received
+            assert stats.as_of == (at(16, 12) if minutes == 4 else at(16, 12, 6))
+
+
+def test_the_worker_keeps_the_pages_default_views_fresh(app, run_worker, town):
+    tick_now(app, "refresh_stats")
+    run_worker()
+    with app.app_context():
+        keys = set(get_db().session.scalars(select(StatsSnapshot.key)))
+    month = Period.month(date(2026, 11, 16))
+    assert f"figures:category:{month.start}:{month.end}::::::" in keys
+    assert f"figures:unit:{month.previous().start}:{month.previous().end}::::::" in keys
+    assert any(key.startswith("grids:overdue:") for key in keys)

@@ -167,3 +167,34 @@ def test_deadlines_duplicates_and_the_closed_window(app, wechat, wework, fake_pl
     run_worker()
     t.delivered()
     t.check("deadlines_duplicates_and_the_closed_window")
+
+
+def test_notices_and_area_subscriptions(app, wechat, fake_platform, run_worker, db, clock):
+    """订阅 / 退订 / 我的订阅 / 通知, and what a notice looks like when it arrives (the mass message's text)."""
+    from bot.broadcasts import compose
+    from bot.broadcasts.audience import parse_audience
+    from bot.dispatch.actor import Actor
+    from bot.extensions import get_db
+
+    clock.freeze(MONDAY_10AM.timestamp())
+    t = Transcript(fake_platform)
+
+    def resident(words: str) -> str:
+        return t.said("市民", words, wechat.text(RESIDENT, words).text)
+
+    for words in ("通知", "我的订阅", "订阅", "订阅 明珠", "订阅 明珠社区", "订阅 坪山", "订阅 火星", "订阅 排岭街道",
+                  "我的订阅", "退订", "退订 排岭街道", "退订 排岭街道"):
+        resident(words)
+    wechat.text(NEIGHBOUR, "订阅 明珠社区")
+    with app.app_context(), get_db().transaction() as session:
+        deps, author = app.extensions["citybot.services"].deps, Actor.dispatcher("wangfang", "王芳")
+        notice = compose.compose(session, deps, author, compose.Draft(
+            "新安路夜间施工绕行通知", "11月25日至12月10日每晚22时至次日5时，新安路封闭施工，请绕行。",
+            parse_audience(session, "area:明珠社区")))
+        compose.submit(session, deps, author, notice)
+    run_worker()
+    for call in fake_platform.calls("/cgi-bin/message/mass/sendall"):
+        t.lines.append(f"<<< 群发 {call['body']['filter']}: {call['body']['text']['content']}")
+    resident("通知")
+    t.said("市民", "[菜单 最新通知]", wechat.event(RESIDENT, "CLICK", EventKey="NOTICES").text)
+    t.check("notices_and_area_subscriptions")

@@ -14,6 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import inbox
+from bot.broadcasts import sending
+from bot.broadcasts.subscriptions import areas_to_sync, sync_area
 from bot.core.spool import Spool
 from bot.dispatch import feedback
 from bot.dispatch.actor import Actor
@@ -30,7 +32,9 @@ from bot.notifications.held import summarize_held
 from bot.notifications.queue import notify_resident, notify_staff
 from bot.outbound import Delivery
 from bot.services import get_services
+from bot.stats.snapshots import default_views
 from bot.wechat.client import OfficialAccountClient, WeWorkClient
+from bot.wechat.errors import WeChatAPIError
 from bot.wechat.messages import WeChatMessage
 from worker.main import alive_key
 
@@ -92,6 +96,44 @@ def deliver_held(resident_pk: int) -> str:
         return "nothing held" if summary is None else "queued"
 
 
+def start_broadcasts(broadcast_id: int | None = None) -> list[int]:
+    """Claim and plan due scheduled broadcasts (one, or all due); each then goes out in ``send_broadcast``."""
+    with get_db().transaction() as session:
+        return sending.start_due(session, get_services().deps, broadcast_id)
+
+
+def send_broadcast(broadcast_id: int) -> str:
+    """Send a broadcast's pending parts; a transient WeChat error is raised for RQ to retry the rest."""
+    client = OfficialAccountClient(get_services().settings, get_redis())
+    return sending.send_parts(get_db().transaction, get_services().deps, client, broadcast_id)
+
+
+def preview_broadcast(broadcast_id: int, openid: str) -> str:
+    client = OfficialAccountClient(get_services().settings, get_redis())
+    with get_db().transaction() as session:
+        sending.preview(session, get_services().deps, client, broadcast_id, openid)
+    return "sent"
+
+
+def sync_area_tags() -> dict[str, int]:
+    """Bring every area's WeChat tag in line with its subscribers (one transaction per area)."""
+    client = OfficialAccountClient(get_services().settings, get_redis())
+    with get_db().transaction() as session:
+        names = areas_to_sync(session)
+    done, failure = {}, None
+    for name in names:
+        try:
+            with get_db().transaction() as session:
+                synced = sync_area(session, client, name)
+        except WeChatAPIError as exc:  # the other areas still go; RQ retries this one with the job
+            failure = failure or exc
+            continue
+        done[name] = synced.tagged + synced.untagged
+    if failure is not None:
+        raise failure
+    return done
+
+
 def escalate() -> int:
     """Reminders at 75 % of the handling time; 督办 at the deadline."""
     with get_db().transaction() as session:
@@ -105,6 +147,13 @@ def auto_close() -> int:
         return feedback.auto_close(session, get_services().deps)
 
 
+def refresh_stats() -> int:
+    """The statistics pages' default views, recomputed so people read them instead of waiting for them."""
+    deps = get_services().deps
+    with get_db().transaction() as session:
+        return default_views(session, now=deps.now(), zone=deps.calendar.zone)
+
+
 def sweep() -> dict[str, int]:
     """Re-enqueue work whose job was lost (Redis was down when it was due)."""
     services = get_services()
@@ -114,8 +163,10 @@ def sweep() -> dict[str, int]:
         undispatched = list(session.scalars(select(Case.id).where(Case.awaiting_dispatch, Case.created_at < cutoff)))
         unsent = list(session.scalars(select(OutboundMessage.id).where(
             OutboundMessage.state == "queued", OutboundMessage.created_at < cutoff)))
+        stalled = sending.resume_stalled(session)
     counts = {}
-    for name, ids in (("fetch_media", pending_media), ("dispatch_case", undispatched), ("send_outbound", unsent)):
+    for name, ids in (("fetch_media", pending_media), ("dispatch_case", undispatched), ("send_outbound", unsent),
+                      ("send_broadcast", stalled)):
         counts[name] = sum(enqueue(get_queues(), name, pk) for pk in ids if not _is_live(JOBS[name].job_id(pk)))
     return counts
 

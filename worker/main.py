@@ -33,7 +33,8 @@ from bot.jobs import enqueue
 log = logging.getLogger(__name__)
 
 # job name -> interval in seconds
-PERIODIC: dict[str, int] = {"escalate": 60, "auto_close": 300, "sweep": 60, "recover_inbound": 10}
+PERIODIC: dict[str, int] = {"escalate": 60, "auto_close": 300, "sweep": 60, "start_due_broadcasts": 30,
+                            "sync_area_tags": 600, "refresh_stats": 240, "recover_inbound": 10}
 TICK = 5
 ALIVE_TTL = 3 * TICK  # a worker that missed three ticks is dead
 MAX_REDIS_WAIT = 5.0

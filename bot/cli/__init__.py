@@ -14,10 +14,10 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from bot.cli import cases, demo, setup, stats, understanding, users
+from bot.cli import broadcasts, cases, demo, setup, stats, understanding, users
 
 COMMANDS = (*setup.COMMANDS, *cases.COMMANDS, *understanding.COMMANDS, *demo.COMMANDS, *users.COMMANDS,
-            *stats.COMMANDS)
+            *stats.COMMANDS, *broadcasts.COMMANDS)
 
 
 def init_app(app: Flask) -> None:

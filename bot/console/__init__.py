@@ -15,7 +15,18 @@ from flask import Flask, Response, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from bot.config import Settings
-from bot.console import accounts, actions, areas, auth, cases, dashboard, maps, units  # noqa: F401 - they register their views
+from bot.console import (  # noqa: F401 - they register their views
+    accounts,
+    actions,
+    areas,
+    auth,
+    broadcasts,
+    cases,
+    dashboard,
+    maps,
+    statistics,
+    units,
+)
 from bot.console.blueprint import bp
 from bot.services import get_services
 

@@ -35,6 +35,7 @@ RULES: dict[str, frozenset[Role]] = {
     "note": frozenset({ADMIN, DISPATCHER, LEADER}),  # internal notes
     "areas": frozenset({ADMIN}),  # grid files
     "accounts": frozenset({ADMIN}),  # console users
+    "broadcasts": frozenset({ADMIN, DISPATCHER}),  # notices to followers (群发)
 }
 # What each action on a case needs.
 ACTIONS: dict[str, str] = {"dispatch": "decide", "close": "decide", "rework": "decide", "invalidate": "decide",

@@ -5,6 +5,17 @@ The console is a surface, so it chooses its own words; residents' and squads' se
 
 from __future__ import annotations
 
+from bot.broadcasts.audience import Audience
+from bot.broadcasts.errors import (
+    AmbiguousArea,
+    BadAudience,
+    BadContent,
+    NeedsConfirmation,
+    NotAnApprover,
+    SelfApproval,
+    UnknownArea,
+    WrongState,
+)
 from bot.dispatch.bureau import CannotMerge, EmptyText, NobodyToTell, WindowClosed
 from bot.dispatch.errors import (
     CaseNotFound,
@@ -38,6 +49,44 @@ RATINGS = RATING_LABELS
 DONE = {"dispatch": "已派遣。", "close": "已核查结案，已通知市民。", "rework": "核查不通过，已返工并重新派遣。",
         "invalidate": "已不予立案，已告知市民原因。", "note": "内部备注已保存。", "reply": "回复已发送给市民。",
         "merge": "已合并。", "split": "已拆分，将单独处理。", "approve": "已同意延期。", "refuse": "已不同意延期。"}
+
+BROADCAST_STATES = {"draft": "草稿", "awaiting_approval": "待审核", "scheduled": "待发送", "sending": "发送中",
+                    "sent": "已发送", "failed": "发送失败", "cancelled": "已取消"}
+BROADCAST_DONE = {"submit": "已提交，将按时发送。", "submit_all": "已提交，需另一位派遣员或管理员审核后发送。",
+                  "approve": "已审核通过，将按时发送。", "cancel": "已取消，不会发送。",
+                  "preview": "预览已发出，请在该微信号上查看。"}
+CONTENT_FIELDS = {"title": "标题", "text": "正文", "image": "图片", "openid": "预览微信号（openid）", "send_at": "发送时间"}
+
+
+def audience(chosen: Audience) -> str:
+    """'全部关注者', '订阅“明珠社区”的市民', '近 30 天在“明珠社区”反映过问题的市民'."""
+    if chosen.kind == "all":
+        return "全部关注者"
+    if chosen.kind == "area":
+        return f"订阅“{chosen.area}”的市民"
+    return f"近 {chosen.days} 天在“{chosen.area}”反映过问题的市民"
+
+
+def broadcast_refusal(error: DomainError) -> tuple[str, int]:
+    """The console's words for a refused broadcast decision, and the status (409 state, 422 input)."""
+    if isinstance(error, BadContent):
+        return f"{CONTENT_FIELDS.get(error.field, error.field)}不符合要求：{error.reason}。", 422
+    if isinstance(error, AmbiguousArea):
+        return f"“{error.query}”对应多个区域：{'、'.join(error.choices)}。", 422
+    if isinstance(error, UnknownArea):
+        return f"没有区域“{error.query}”。", 422
+    if isinstance(error, BadAudience):
+        return "请选择发送对象。", 422
+    if isinstance(error, NeedsConfirmation):
+        return (f"全部 {error.total} 名关注者中有 {error.over_limit} 人本月已收满群发，他们不会收到。"
+                "如仍要发送，请勾选确认后再提交。"), 409
+    if isinstance(error, SelfApproval):
+        return "发送给全部关注者须由另一位派遣员或管理员审核，不能审核自己撰写的通知。", 409
+    if isinstance(error, NotAnApprover):
+        return "只有派遣员或管理员可以审核。", 409
+    if isinstance(error, WrongState):
+        return f"通知当前状态（{BROADCAST_STATES.get(error.state, error.state)}）不允许此操作，未做任何更改。", 409
+    return "无法执行此操作，未做任何更改。", 409
 
 
 def refusal(error: DomainError) -> tuple[str, int]:

@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.core.after_commit import after_commit
-from bot.handlers import events, resident, squad
-from bot.handlers.context import ResidentContext, SquadContext
+from bot.handlers import events, notices, resident, squad
+from bot.handlers.context import Context, ResidentContext, SquadContext
 from bot.handlers.router import Reply, Router
 from bot.models import Resident, Staff
 from bot.services import Services
@@ -24,6 +24,7 @@ from bot.wechat.messages import WeChatMessage
 def build_resident_router() -> Router:
     """The official account's router, built fresh for each app."""
     router = Router()
+    notices.register(router)  # its words (订阅, 通知 …) before a report's text
     resident.register(router)
     events.register(router)
     router.on("*")(resident.on_anything_else)  # last: after every specific route
@@ -53,9 +54,13 @@ def resident_for(session: Session, openid: str, now: datetime) -> Resident:
 
 
 PASSIVE_EVENTS = frozenset({"location", "unsubscribe", "templatesendjobfinish", "view"})
+# Reports from WeChat itself (FromUserName is WeChat's mass-send helper, not a resident): no resident row.
+PLATFORM_EVENTS = frozenset({"masssendjobfinish"})
 
 
 def handle_resident(services: Services, session: Session, msg: WeChatMessage, now: datetime) -> Reply | None:
+    if msg.event in PLATFORM_EVENTS:
+        return services.routers["wechat"].dispatch(msg, Context(session, services, now))
     resident = resident_for(session, msg.source, now)
     ctx = ResidentContext(session, services, now, resident=resident)
     if msg.event not in PASSIVE_EVENTS:  # a message or a click opens WeChat's 48-hour window

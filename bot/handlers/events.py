@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import texts
+from bot.broadcasts.subscriptions import forget_all
 from bot.handlers.context import ResidentContext as Context
 from bot.handlers.resident import parse_point, query
 from bot.handlers.router import Reply, Router
@@ -16,6 +17,7 @@ def on_subscribe(msg: WeChatMessage, ctx: Context) -> Reply:
 
 def on_unsubscribe(msg: WeChatMessage, ctx: Context) -> None:
     ctx.resident.subscribed = False  # no reply can reach them; cases go on
+    forget_all(ctx.session, ctx.resident, ctx.now)  # their area tags are removed by the sync job
     return None
 
 

@@ -3,6 +3,7 @@
 from bot.models.account import ConsoleUser
 from bot.models.area import Grid, Place
 from bot.models.base import Base
+from bot.models.broadcast import AreaSubscription, AreaTag, Broadcast, BroadcastRecipient, BroadcastSend
 from bot.models.case import Case, CaseEvent, CaseNumberCounter, Draft, ExtensionRequest, Rating
 from bot.models.contact import Contact
 from bot.models.directory import Staff, Unit
@@ -10,9 +11,15 @@ from bot.models.media import Media
 from bot.models.message import InboundMessage
 from bot.models.outbound import OutboundMessage
 from bot.models.resident import Resident
+from bot.models.snapshot import StatsSnapshot
 
 __all__ = [
+    "AreaSubscription",
+    "AreaTag",
     "Base",
+    "Broadcast",
+    "BroadcastRecipient",
+    "BroadcastSend",
     "Case",
     "CaseEvent",
     "CaseNumberCounter",
@@ -28,5 +35,6 @@ __all__ = [
     "Media",
     "Resident",
     "Staff",
+    "StatsSnapshot",
     "Unit",
 ]

@@ -176,7 +176,8 @@ class Rating(Base):
     """满意 (1) / 基本满意 (2) / 不满意 (3): once per resident, case and handling round."""
 
     __tablename__ = "rating"
-    __table_args__ = (UniqueConstraint("case_id", "round", "resident_id"),)
+    __table_args__ = (UniqueConstraint("case_id", "round", "resident_id"),
+                      Index("ix_rating_at", "at", "case_id", "value"))  # statistics: the ratings given in a period
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)

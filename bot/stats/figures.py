@@ -26,7 +26,7 @@ A rate with a zero denominator is undefined: ``None`` here, "—" on every page,
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 SATISFIED, FAIRLY_SATISFIED, DISSATISFIED = 1, 2, 3  # the resident's 1 满意 / 2 基本满意 / 3 不满意
@@ -122,3 +122,13 @@ SUMMARY = (Line("受理数", "received"), Line("立案数", "registered"), Line(
 def percent(value: float | None, digits: int = 1) -> str:
     """A rate for people: ``98.5%``, or ``—`` when undefined."""
     return "—" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def total(groups: dict[Any, Figures]) -> Figures:
+    """The figures of a whole scope from its split by a column of the case (``figures_by``): every count is of
+    cases, steps or ratings of exactly one group (``None`` included), so the sums are the scope's figures and a
+    page that shows both needs one pass over the period, not two."""
+    counts = {f.name: sum(getattr(g, f.name) for g in groups.values()) for f in fields(Figures) if f.name != "ratings"}
+    ratings = {value: sum(g.ratings[value] for g in groups.values()) for value in (SATISFIED, FAIRLY_SATISFIED,
+                                                                                    DISSATISFIED)}
+    return Figures(**counts, ratings=ratings)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -27,6 +27,7 @@ class Taxonomy:
     categories: dict[str, Category]
     lexicon: dict[str, tuple[str, ...]]  # code -> colloquial words and phrases
     duplicate_groups: tuple[frozenset[str], ...] = ()  # categories one problem may be reported as
+    big_classes: dict[str, str] = field(default_factory=dict)  # "E05" -> 街面秩序 (the statistics' filters)
 
     def same_problem(self, code: str) -> frozenset[str]:
         """The categories a report of ``code`` may duplicate: its duplicate group, or itself alone."""
@@ -67,4 +68,5 @@ def load_taxonomy(path: Path = DEFAULT_TAXONOMY, lexicon_path: Path | None = DEF
     if lexicon_path is not None and Path(lexicon_path).exists():
         raw = yaml.safe_load(Path(lexicon_path).read_text(encoding="utf-8")) or {}
         lexicon = {code: tuple(str(w) for w in words or ()) for code, words in raw.items() if code in categories}
-    return Taxonomy(categories, lexicon, groups)
+    big_classes = {str(code): str(name) for code, name in (data.get("big_classes") or {}).items()}
+    return Taxonomy(categories, lexicon, groups, big_classes)

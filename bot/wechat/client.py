@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import json
 import mimetypes
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -41,6 +42,35 @@ TemplateData = dict[str, dict[str, str]]
 class MediaFile(NamedTuple):
     content: bytes
     content_type: str
+
+
+# Mass sending (群发) limits WeChat documents: openids per ``message/mass/send`` call, per tagging call.
+MASS_SEND_MIN, MASS_SEND_MAX = 2, 10_000
+TAGGING_BATCH = 50
+CLIENTMSGID_EXISTS = 45065  # a job with this clientmsgid exists: WeChat answers with that job's msg_id
+
+
+@dataclass(frozen=True)
+class MassMessage:
+    """A mass message's content: a text, or an image (permanent material) with its text as 推荐语."""
+
+    text: str
+    image_media_id: str | None = None
+
+    def body(self) -> dict[str, Any]:
+        if self.image_media_id is None:
+            return {"msgtype": "text", "text": {"content": self.text}}
+        return {"msgtype": "image", "images": {"media_ids": [self.image_media_id], "recommend": self.text,
+                                               "need_open_comment": 0, "only_fans_can_comment": 0}}
+
+
+@dataclass(frozen=True)
+class MassSent:
+    """WeChat accepted a mass-send job (``repeated``: an earlier call with the same clientmsgid had)."""
+
+    msg_id: str
+    msg_data_id: str | None
+    repeated: bool = False
 
 
 class OfficialAccountClient:
@@ -75,6 +105,56 @@ class OfficialAccountClient:
     def download_media(self, media_id: str, *, max_bytes: int) -> MediaFile:
         """A resident's temporary media (photo, voice), refusing more than ``max_bytes``."""
         return self._api.download("/cgi-bin/media/get", media_id, max_bytes)
+
+    # -- mass sending (群发) and user tags ---------------------------------------------------------
+    def add_image_material(self, path: Path) -> str:
+        """Upload an image as permanent material (mass messages need it) and return its media_id."""
+        media = (path.name, path.read_bytes(), mimetypes.guess_type(path.name)[0] or "image/jpeg")
+        result = self._api.post("/cgi-bin/material/add_material", params={"type": "image"}, files={"media": media})
+        return str(result["media_id"])
+
+    def create_tag(self, name: str) -> int:
+        """``tags/create``: a user tag (at most 30 characters), its id."""
+        return int(self._api.post("/cgi-bin/tags/create", {"tag": {"name": name}})["tag"]["id"])
+
+    def tag_users(self, tag_id: int, openids: Sequence[str]) -> int:
+        """``tags/members/batchtagging`` in batches of 50; the number of calls made."""
+        return self._batch_tagging("/cgi-bin/tags/members/batchtagging", tag_id, openids)
+
+    def untag_users(self, tag_id: int, openids: Sequence[str]) -> int:
+        """``tags/members/batchuntagging`` in batches of 50; the number of calls made."""
+        return self._batch_tagging("/cgi-bin/tags/members/batchuntagging", tag_id, openids)
+
+    def _batch_tagging(self, path: str, tag_id: int, openids: Sequence[str]) -> int:
+        calls = 0
+        for start in range(0, len(openids), TAGGING_BATCH):
+            self._api.post(path, {"openid_list": list(openids[start:start + TAGGING_BATCH]), "tagid": tag_id})
+            calls += 1
+        return calls
+
+    def mass_send_all(self, message: MassMessage, clientmsgid: str, *, tag_id: int | None = None) -> MassSent:
+        """``message/mass/sendall`` to every follower, or to one tag.
+
+        The filter carries ``tag_id``: wechatpy 1.8.18 still sends the old ``group_id``, which WeChat ignores.
+        """
+        target = {"is_to_all": True} if tag_id is None else {"is_to_all": False, "tag_id": tag_id}
+        return self._mass("/cgi-bin/message/mass/sendall", {"filter": target, **message.body()}, clientmsgid)
+
+    def mass_send(self, openids: Sequence[str], message: MassMessage, clientmsgid: str) -> MassSent:
+        """``message/mass/send`` to one list of 2 to 10,000 openids (callers split larger audiences)."""
+        if not MASS_SEND_MIN <= len(openids) <= MASS_SEND_MAX:
+            raise ValueError(f"a mass send takes {MASS_SEND_MIN} to {MASS_SEND_MAX} openids, not {len(openids)}")
+        return self._mass("/cgi-bin/message/mass/send", {"touser": list(openids), **message.body()}, clientmsgid)
+
+    def mass_preview(self, openid: str, message: MassMessage) -> None:
+        """``message/mass/preview``: the message to one person (a staff member), not counted by WeChat."""
+        self._api.post("/cgi-bin/message/mass/preview", {"touser": openid, **message.body()})
+
+    def _mass(self, path: str, body: dict[str, Any], clientmsgid: str) -> MassSent:
+        result = self._api.post(path, {**body, "clientmsgid": clientmsgid}, accept=frozenset({CLIENTMSGID_EXISTS}))
+        data_id = result.get("msg_data_id")
+        return MassSent(str(result["msg_id"]), str(data_id) if data_id is not None else None,
+                        repeated=int(result.get("errcode") or 0) == CLIENTMSGID_EXISTS)
 
     def _fetch_token(self) -> tuple[str, int]:
         """stable_token: the same token for every caller while it is valid."""
@@ -131,14 +211,18 @@ class PlatformApi:
         return str(result["access_token"]), int(result.get("expires_in", 7200))
 
     def post(self, path: str, body: dict[str, Any] | None = None, *, params: Mapping[str, str] | None = None,
-             files: Mapping[str, tuple[str, bytes, str]] | None = None) -> dict[str, Any]:
-        """POST a JSON body (UTF-8, not \\u-escaped: WeChat would show the escapes) or files; the answer."""
+             files: Mapping[str, tuple[str, bytes, str]] | None = None,
+             accept: frozenset[int] = frozenset()) -> dict[str, Any]:
+        """POST a JSON body (UTF-8, not \\u-escaped: WeChat would show the escapes) or files; the answer.
+
+        An answer with an errcode in ``accept`` is returned rather than raised (it carries data).
+        """
         data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
         headers = {"Content-Type": "application/json; charset=utf-8"} if body is not None else None
 
         def attempt(token: str) -> dict[str, Any]:
             return _result(self._request("POST", path, params={**(params or {}), "access_token": token},
-                                         data=data, files=files, headers=headers))
+                                         data=data, files=files, headers=headers), accept)
 
         return self._with_token(attempt)
 
@@ -178,8 +262,8 @@ class PlatformApi:
         return res
 
 
-def _result(res: requests.Response) -> dict[str, Any]:
-    """The JSON answer, or the error it reports (``errcode`` 0 or absent means success)."""
+def _result(res: requests.Response, accept: frozenset[int] = frozenset()) -> dict[str, Any]:
+    """The JSON answer, or the error it reports (``errcode`` 0 or absent, or one in ``accept``, means an answer)."""
     try:
         result = res.json()
     except ValueError as exc:
@@ -187,7 +271,7 @@ def _result(res: requests.Response) -> dict[str, Any]:
     if not isinstance(result, dict):
         raise WeChatAPIError(None, f"unexpected answer: {result!r:.100}", transient=True)
     errcode = int(result.get("errcode") or 0)
-    if errcode:
+    if errcode and errcode not in accept:
         raise classify_errcode(errcode, str(result.get("errmsg", "")))
     return result
 

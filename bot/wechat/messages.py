@@ -112,9 +112,11 @@ class WeChatMessage:
 
     @property
     def dedupe_key(self) -> str:
-        """MsgId for messages; sender + time + event for events, which carry no MsgId."""
+        """MsgId for messages; a job's MsgID for WeChat's job reports; sender + time + event for other events."""
         if self.msg_id:
             return f"msg:{self.msg_id}"
+        if self.get("MsgID"):  # MASSSENDJOBFINISH and TEMPLATESENDJOBFINISH: one per job
+            return f"evt:{self.event}:{self.get('MsgID')}"
         key = f"evt:{self.source}:{self.create_time}:{self.event}:{self.get('EventKey')}"
         return key if len(key) <= 140 else "evt:" + hashlib.sha256(key.encode()).hexdigest()  # fits the column
 

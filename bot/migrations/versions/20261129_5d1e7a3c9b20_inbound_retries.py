@@ -1,7 +1,7 @@
 """inbound messages handled again by the worker: attempts, and an index of the failed rows
 
 Revision ID: 5d1e7a3c9b20
-Revises: 30b9cfd42ebb
+Revises: efae91b7b03c
 Create Date: 2026-11-29 22:05:00.000000
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = '5d1e7a3c9b20'
-down_revision = '30b9cfd42ebb'  # after the statistics' facts (merged first)
+down_revision = 'efae91b7b03c'  # after the statistics' snapshots (merged first)
 branch_labels = None
 depends_on = None
 

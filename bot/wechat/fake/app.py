@@ -4,12 +4,14 @@ Real endpoints (same paths, parameters and JSON shapes as api.weixin.qq.com and
 qyapi.weixin.qq.com; one fake serves both, telling them apart by path and credentials):
 official account: ``GET /cgi-bin/token``, ``POST /cgi-bin/stable_token``, ``GET /cgi-bin/media/get``,
 ``POST /cgi-bin/media/upload``, ``POST /cgi-bin/message/custom/send``,
-``POST /cgi-bin/message/template/send``; WeChat Work: ``GET /cgi-bin/gettoken``,
+``POST /cgi-bin/message/template/send``, mass sending with user tags (``bot.wechat.fake.mass``);
+WeChat Work: ``GET /cgi-bin/gettoken``,
 ``POST /cgi-bin/message/send`` (and the shared ``media/get``).
 
 Controls for tests and the simulator: ``POST /_fake/media`` (store a file, get a media_id as a
 phone upload would), ``GET /_fake/calls`` (what the service sent), ``POST /_fake/fault`` (make
-the next N calls of a path fail with an errcode or HTTP status, or answer late), ``POST /_fake/expire-tokens``,
+the next N calls of a path fail with an errcode or HTTP status, be carried out and lose their answer, or
+answer late), ``POST /_fake/mass-finish`` (post a job's MASSSENDJOBFINISH to a webhook), ``POST /_fake/expire-tokens``,
 ``POST /_fake/reset``.
 """
 
@@ -51,7 +53,9 @@ def record_and_inject() -> Response | None:
     g.call = st.record(request.path, params, body_json() if request.mimetype != "multipart/form-data" else None)
     fault = st.take_fault(request.path)
     if fault is not None and fault.delay:
-        g.delay = fault.delay  # handled normally, answered late (``answer_late``)
+        g.delay = fault.delay  # carried out below, answered late (``lose_answer``)
+    elif fault is not None and fault.lose_answer:
+        g.lose_answer = True  # carried out below; the answer is lost on the way back
     elif fault is not None:
         if fault.status != 200:
             return Response("fake outage", status=fault.status)
@@ -63,10 +67,10 @@ def record_and_inject() -> Response | None:
 
 
 @api.after_request
-def answer_late(response: Response) -> Response:
+def lose_answer(response: Response) -> Response:
     if g.get("delay"):
-        time.sleep(g.delay)
-    return response
+        time.sleep(g.delay)  # the caller may have given up by now; the call was carried out all the same
+    return Response("fake outage after the call was carried out", status=502) if g.get("lose_answer") else response
 
 
 @api.get("/cgi-bin/token")
@@ -175,7 +179,7 @@ def control_fault() -> Response:
     data = request.get_json(force=True)
     state().faults[data["path"]] = Fault(
         errcode=int(data.get("errcode", -1)), status=int(data.get("status", 200)), times=int(data.get("times", 1)),
-        delay=float(data.get("delay", 0)),
+        lose_answer=bool(data.get("lose_answer", False)), delay=float(data.get("delay", 0)),
     )
     return jsonify(ok=True)
 
@@ -215,6 +219,8 @@ def home() -> Response:
 
 def create_fake_platform(apps: Mapping[str, str]) -> Flask:
     """A fake platform that knows the given {appid or corpid: secret} pairs."""
+    from bot.wechat.fake import mass  # noqa: F401 - adds the mass-send, tag and material routes to the blueprints
+
     app = Flask(__name__)
     app.extensions["fake_state"] = FakeState(apps=dict(apps))
     app.add_url_rule("/", "home", home)

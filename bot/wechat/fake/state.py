@@ -15,13 +15,26 @@ from typing import Any
 
 @dataclass
 class Fault:
-    """The next ``times`` calls of a path fail (``errcode`` or HTTP ``status``), or, with ``delay``, succeed
-    but answer only after ``delay`` seconds (the caller times out although the message was delivered)."""
+    """The next ``times`` calls of a path fail (``errcode`` or HTTP ``status``), or are carried out and then
+    lose their answer (``lose_answer``) or answer ``delay`` seconds late (the caller times out although the
+    message was delivered)."""
 
     errcode: int
     status: int = 200
     times: int = 1
-    delay: float = 0.0
+    lose_answer: bool = False  # the call is carried out, then the answer is lost (HTTP 502)
+    delay: float = 0.0  # the call is carried out, then answered this many seconds late
+
+
+@dataclass
+class MassJob:
+    """A mass-send job WeChat accepted: who it is for, and what its MASSSENDJOBFINISH event will count."""
+
+    msg_id: int
+    msg_data_id: int
+    clientmsgid: str | None
+    openids: list[str]
+    msgtype: str
 
 
 @dataclass
@@ -32,6 +45,10 @@ class FakeState:
     calls: list[dict[str, Any]] = field(default_factory=list)
     faults: dict[str, Fault] = field(default_factory=dict)  # path -> fault
     sent: dict[str, float] = field(default_factory=dict)  # WeChat Work message content -> when delivered
+    tags: dict[int, str] = field(default_factory=dict)  # tag id -> name
+    tag_members: dict[int, set[str]] = field(default_factory=dict)
+    mass_jobs: dict[int, MassJob] = field(default_factory=dict)  # msg_id -> job
+    followers: set[str] = field(default_factory=set)  # openids that sendall with is_to_all reaches
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, path: str, params: dict[str, str], body: Any) -> dict[str, Any]:
@@ -75,8 +92,23 @@ class FakeState:
             self.media[media_id] = (data, content_type)
         return media_id
 
+    def mass_job(self, clientmsgid: str | None, openids: list[str], msgtype: str) -> tuple[MassJob, bool]:
+        """A new job, or (``True``) the earlier one with the same clientmsgid (WeChat's errcode 45065)."""
+        with self.lock:
+            for job in self.mass_jobs.values():
+                if clientmsgid and job.clientmsgid == clientmsgid:
+                    return job, True
+            msg_id = 1000000000 + len(self.mass_jobs) + 1
+            job = MassJob(msg_id, 2247483000 + len(self.mass_jobs) + 1, clientmsgid, openids, msgtype)
+            self.mass_jobs[msg_id] = job
+            return job, False
+
     def reset(self) -> None:
         with self.lock:
+            self.tags.clear()
+            self.tag_members.clear()
+            self.mass_jobs.clear()
+            self.followers.clear()
             self.tokens.clear()
             self.media.clear()
             self.calls.clear()
