@@ -88,10 +88,11 @@ def rescue_abandoned(connection: redis.Redis, queues: list[Queue]) -> list[str]:
     return rescued
 
 
-def _ticker(app: Flask, worker_name: str, stop: threading.Event) -> None:
+def _ticker(app: Flask, current: list[str], stop: threading.Event) -> None:
+    """Tick every ``TICK`` seconds for the worker named ``current[0]`` (a new one after a restart)."""
     while True:
         try:
-            tick(app, worker_name)
+            tick(app, current[0])
         except Exception:  # noqa: BLE001 - Redis away: try again next tick
             log.warning("periodic tick failed", exc_info=True)
         if stop.wait(TICK):
@@ -123,12 +124,36 @@ def make_worker(app: Flask) -> AppWorker:
 
 
 def run_worker(app: Flask, burst: bool = False) -> None:
-    """Work all queues in priority order, with the ticker unless ``burst``."""
+    """Work all queues in priority order, with the ticker unless ``burst``.
+
+    RQ's worker quits when Redis goes away while it finishes a job; this process then starts a new worker
+    as soon as Redis answers (the job it was finishing is requeued by the ticker once the old name's alive
+    mark expires).
+    """
     worker = make_worker(app)
-    stop = threading.Event()
+    current, stop = [worker.name], threading.Event()
     if not burst:
-        threading.Thread(target=_ticker, args=(app, worker.name, stop), daemon=True, name="citybot-ticker").start()
+        threading.Thread(target=_ticker, args=(app, current, stop), daemon=True, name="citybot-ticker").start()
     try:
-        worker.work(burst=burst, with_scheduler=False)  # the ticker schedules (see the module's docstring)
+        while True:
+            try:
+                worker.work(burst=burst, with_scheduler=False)  # the ticker schedules (see the module's docstring)
+                return
+            except (redis.ConnectionError, redis.TimeoutError):
+                if burst:
+                    raise
+                log.warning("Redis went away while the worker was busy; a new worker starts", exc_info=True)
+            worker = _new_worker(app, stop)
+            current[0] = worker.name
     finally:
         stop.set()
+
+
+def _new_worker(app: Flask, stop: threading.Event) -> AppWorker:
+    """A new worker, once Redis answers again (building one registers it in Redis)."""
+    while True:
+        stop.wait(MAX_REDIS_WAIT)
+        try:
+            return make_worker(app)
+        except (redis.ConnectionError, redis.TimeoutError):
+            log.warning("Redis still unreachable: trying again in %s s", MAX_REDIS_WAIT)
