@@ -9,7 +9,7 @@ FAKE_PORT ?= 5001
 # virtualenv; pip alone when that fails, or with `make UV=`.
 UV ?= $(shell command -v uv || echo $(BIN)/uv)
 
-.PHONY: install run test lint check-install bench mutation train clean
+.PHONY: install run test drills lint check-install bench mutation train clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ lint: install
 
 test: install lint
 	$(BIN)/python -m pytest
+
+drills: install  # the fault drills (README "Fault drills"): private Redis, a cuttable database proxy, killed workers
+	$(BIN)/python -m pytest -m drill tests/test_drills.py
 
 check-install: install  # the README's production path from a built wheel (needs PostgreSQL and Redis, else skips)
 	$(BIN)/python ci/check_install.py

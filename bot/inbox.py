@@ -11,6 +11,11 @@
    that records before it answers has to pay. Jobs the services registered are enqueued after the commit
    (``bot.core.after_commit``); if Redis is unreachable then, the rows they concern stay pending and the
    worker's sweeper picks them up.
+
+When the database cannot be reached (``Unavailable``: down, frozen past the timeouts, gone mid-handler)
+nothing is committed, and the webhook keeps the message in the spool (``bot.core.spool``) for the worker to
+replay. A ``failed`` row is handled again by the worker (``retry``). Both are then answered with a
+customer-service message (``worker.jobs.recover_inbound``).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import InterfaceError, OperationalError, PendingRollbackError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from bot.core.sql import dialect_insert
@@ -31,6 +38,8 @@ from bot.wechat.messages import WeChatMessage
 log = logging.getLogger(__name__)
 
 Handle = Callable[[Session, WeChatMessage, datetime], Reply | None]
+# The database cannot be reached: refused, timed out, the connection lost (also while a savepoint unwinds).
+Unavailable = (OperationalError, InterfaceError, PoolTimeout, PendingRollbackError)
 
 
 @dataclass(frozen=True)
@@ -58,12 +67,31 @@ def process(session: Session, channel: str, msg: WeChatMessage, xml: str, now: d
             select(InboundMessage.reply_text).where(InboundMessage.dedupe_key == f"{channel}:{msg.dedupe_key}")
         )
         return Outcome(previous, duplicate=True)
+    return _handle(session, row_id, msg, now, handle)
+
+
+def retry(session: Session, pk: int, handle: Handle, max_attempts: int) -> Outcome | None:
+    """Handle a ``failed`` row again (the worker, in arrival order); ``None`` if another worker has it, it
+    was handled meanwhile, or it is out of attempts."""
+    row = session.scalar(select(InboundMessage).where(InboundMessage.id == pk).with_for_update(skip_locked=True))
+    if row is None or row.state != "failed" or row.attempts >= max_attempts:
+        session.rollback()
+        return None
+    row.attempts += 1
+    session.commit()  # counted even if the worker dies in the handler
+    return _handle(session, pk, WeChatMessage.from_xml(row.raw_xml), row.received_at, handle)
+
+
+def _handle(session: Session, row_id: int, msg: WeChatMessage, now: datetime, handle: Handle) -> Outcome:
+    """Run the handler in a savepoint and commit the row with its outcome (one commit)."""
     outcome: Outcome
     try:
         with session.begin_nested():
             reply = handle(session, msg, now)
         outcome = Outcome(reply.text if reply is not None else None)
         state, error = "processed", None
+    except Unavailable:
+        raise  # the database went away: nothing is committed, the caller keeps the message
     except Exception as exc:
         log.exception("handler failed for %s", msg.dedupe_key)
         outcome, state, error = Outcome(None, failed=True), "failed", f"{type(exc).__name__}: {exc}"

@@ -50,6 +50,7 @@ JOBS: dict[str, JobSpec] = {
     "auto_close": JobSpec("worker.jobs.auto_close", "default", timeout=300),
     "escalate": JobSpec("worker.jobs.escalate", "default", timeout=300),
     "sweep": JobSpec("worker.jobs.sweep", "low", timeout=300),
+    "recover_inbound": JobSpec("worker.jobs.recover_inbound", "high", timeout=120),
     "refresh_stats": JobSpec("worker.jobs.refresh_stats", "low", timeout=600),
     # Notices: claim due broadcasts (one worker wins), send their parts (retries never send twice), tags.
     "start_broadcast": JobSpec("worker.jobs.start_broadcasts", "default", timeout=300),

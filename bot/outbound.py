@@ -80,7 +80,10 @@ class Delivery:
             if row is None or row.state != "queued":
                 return row.state if row else "missing"
             channel, target = row.channel, row.target
-            payload = Renderer(session, settings, self.taxonomy, self.clock).render(row)
+            # A squad's message is sent again exactly as first rendered, so WeChat Work's duplicate check
+            # recognises a retry whose first try arrived (its link, signed at render time, would differ).
+            sent = row.payload.get("sent") if channel == "wework" else None
+            payload = sent or Renderer(session, settings, self.taxonomy, self.clock).render(row)
             if channel == "wechat":
                 resident = session.scalar(select(Resident).where(Resident.openid == target))
                 if resident is None or not reachable(resident):
@@ -194,9 +197,9 @@ def _send(client: OfficialAccountClient | WeWorkClient, channel: str, target: st
         client.update_card(payload["response_code"], payload["replace_name"],
                            users=ids.split("|") if kind == "user" else None)
     elif kind == "party":
-        client.send(payload, party=ids)
+        client.send(payload, party=ids, once=True)
     else:
-        client.send(payload, users=ids.split("|"))
+        client.send(payload, users=ids.split("|"), once=True)
 
 
 def _upload(client: OfficialAccountClient, path: Path | None) -> str:

@@ -6,6 +6,7 @@ return facts and raise typed errors; the words are chosen here.
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -60,12 +61,14 @@ DROPPED = "好的，以上内容不作为问题反映。如需反映问题，请
 PLACE_CONFLICT = "您描述中的“{place}”距发送的位置约 {km} 公里，已按发送的位置受理；如有误，请发送“撤销 {number}”后重新反映。"
 PHOTO_FAILED = {
     "too_large": "抱歉，您刚才发送的照片过大（超过 {mb} MB 或分辨率过高），未能使用。请压缩或截图后重新发送。",
+    "too_many_pixels": "抱歉，您刚才发送的照片分辨率过高（超过 {mp} 万像素），未能使用。请截图或压缩后重新发送。",
     "unreadable": "抱歉，您刚才发送的照片无法识别，未能使用。请重新拍摄后发送。",
     "unavailable": "抱歉，您刚才发送的照片未能取回（可能已过期），请重新发送。",
 }
 BAD_LOCATION = "抱歉，位置信息无法识别，请重新发送位置：点击输入框旁的＋，选择“位置”。"
 UNSUPPORTED = "抱歉，暂不支持这类消息。请发送文字、照片、语音或位置。"
-SYSTEM_BUSY = "系统繁忙，您的消息已记录，请稍后再试。"
+SYSTEM_BUSY = "系统繁忙，您的消息已记录，处理结果稍后发送给您。"
+KEPT_FOR_LATER = "您的消息已收到。系统正在恢复，处理结果稍后发送给您。"
 NO_CASES = "您还没有反映过问题。\n" + HOW_TO_REPORT
 CASE_NOT_FOUND = "未找到编号为 {number} 的问题，请核对编号（格式如 20261121-0042）。"
 ASK_NUMBER_TO_CANCEL = "请发送“撤销 编号”，例如“撤销 20261121-0042”。发送“查询”可查看编号。"
@@ -380,6 +383,12 @@ def card_done(name: str, action: str, when: datetime, zone: str) -> str:
 def card_refused(reason: str, action: str, state: str | None) -> str:
     return CARD_REFUSED[reason].format(action=CARD_ACTIONS.get(action, action),
                                        state=STATE_LABELS.get(state or "", state or ""))
+
+
+def card_text(text: str) -> str:
+    """Text placed in a WeChat Work card's description markup: ``<``, ``>``, ``&`` and quotes escaped, so
+    nothing a resident wrote becomes a tag or a link."""
+    return html.escape(text, quote=True)
 
 
 def reminder_card(number: str, category: str, deadline: str, link: str) -> dict:

@@ -64,6 +64,8 @@ HAVE_REDIS = _redis_reachable()
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "handler_failure: the test makes a handler fail on purpose")
+    config.addinivalue_line("markers", "drill: a fault drill with its own Redis, proxy or worker processes "
+                                       "(skipped by default; `make drills` runs them)")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -118,9 +120,10 @@ class FakePlatform:
     def calls(self, path: str | None = None) -> list[dict]:
         return requests.get(f"{self.url}/_fake/calls", params={"path": path} if path else {}).json()["calls"]
 
-    def fault(self, path: str, errcode: int = -1, status: int = 200, times: int = 1) -> None:
+    def fault(self, path: str, errcode: int = -1, status: int = 200, times: int = 1, delay: float = 0) -> None:
+        """The next ``times`` calls of ``path`` fail, or (``delay``) succeed but answer that late."""
         requests.post(f"{self.url}/_fake/fault", json={"path": path, "errcode": errcode, "status": status,
-                                                       "times": times})
+                                                       "times": times, "delay": delay})
 
     def reset(self) -> None:
         requests.post(f"{self.url}/_fake/reset")

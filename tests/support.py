@@ -74,8 +74,9 @@ def resolve(wework: WeWorkServer, fake_platform, number: str, member: str = MEMB
 
 # -- what the fake WeChat platform received -------------------------------------------------------
 def squad_messages(fake_platform) -> list[dict]:  # noqa: ANN001
-    """Every message sent through WeChat Work (cards to squads, notices to leaders), oldest first."""
-    return [c["body"] for c in fake_platform.calls("/cgi-bin/message/send")]
+    """Every message delivered through WeChat Work (cards to squads, notices to leaders), oldest first; a
+    call WeChat Work's duplicate check dropped reached nobody."""
+    return [c["body"] for c in fake_platform.calls("/cgi-bin/message/send") if not c.get("duplicate")]
 
 
 def cards(fake_platform) -> list[dict]:  # noqa: ANN001

@@ -8,32 +8,40 @@ from __future__ import annotations
 
 import math
 from contextlib import suppress
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from redis.exceptions import LockError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from bot import inbox
 from bot.broadcasts import sending
 from bot.broadcasts.subscriptions import areas_to_sync, sync_area
 from bot.core.rate_limit import MemberRateLimiter
+from bot.core.spool import Spool
 from bot.dispatch import feedback
 from bot.dispatch.actor import Actor
-from bot.dispatch.dispatching import dispatch
+from bot.dispatch.dispatching import card_undeliverable, dispatch
 from bot.dispatch.escalation import escalate as escalate_cases
 from bot.extensions import get_db, get_queues, get_redis
+from bot.handlers import handle_resident, handle_squad
+from bot.handlers.router import Reply
 from bot.intake import media, remote_media
 from bot.intake.reports import Intake
 from bot.jobs import JOBS, enqueue
-from bot.models import Case, Media, OutboundMessage, Resident
+from bot.models import Case, InboundMessage, Media, OutboundMessage, Resident
 from bot.notifications.held import summarize_held
+from bot.notifications.queue import notify_resident, notify_staff
 from bot.outbound import Delivery
 from bot.services import get_services
 from bot.stats.reports import produce_due
 from bot.stats.snapshots import default_views
 from bot.wechat.client import OfficialAccountClient, WeWorkClient
 from bot.wechat.errors import WeChatAPIError
+from bot.wechat.messages import WeChatMessage
+from worker.main import alive_key
 
 LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
@@ -77,12 +85,21 @@ def dispatch_case(case_pk: int) -> str:
 
 
 def send_outbound(message_pk: int) -> str:
+    """Deliver one message; a dispatch card that failed for good sends its case back to the dispatcher."""
     services = get_services()
     settings = services.settings
     limiter = MemberRateLimiter(get_redis(), settings.wework_member_per_minute, settings.wework_member_per_hour)
     delivery = Delivery(get_db().sessions, client_for, settings, services.deps.taxonomy, services.clock, limiter,
                         later=_send_later)
-    return delivery.deliver(message_pk)
+    state = delivery.deliver(message_pk)
+    if state == "failed":
+        with get_db().transaction() as session:
+            row = session.get_one(OutboundMessage, message_pk)
+            kind, party = row.target.partition(":")[::2]
+            if row.payload.get("notice") == "dispatch_card" and row.case_id is not None and kind == "party":
+                case = session.get_one(Case, row.case_id, with_for_update=True)
+                card_undeliverable(session, services.deps, case, party, row.last_error)
+    return state
 
 
 def send_later(message_pk: int, not_before: int) -> str:
@@ -194,7 +211,77 @@ def sweep() -> dict[str, int]:
 
 
 def _is_live(job_id: str) -> bool:
+    """Queued, scheduled or deferred; or started by a worker that is still alive (``worker.main``)."""
     try:
-        return Job.fetch(job_id, connection=get_redis()).get_status() in LIVE
+        job = Job.fetch(job_id, connection=get_redis())
     except NoSuchJobError:
         return False
+    status = job.get_status()
+    if status == JobStatus.STARTED:
+        return bool(job.worker_name and get_redis().exists(alive_key(job.worker_name)))
+    return status in LIVE
+
+
+HANDLERS = {"wechat": handle_resident, "wework": handle_squad}
+
+
+def recover_inbound() -> dict[str, int]:
+    """Messages that never got their answer: ``failed`` rows (a handler's error), then the spool (the database
+    was unreachable when they arrived), each in arrival order and once. The sender gets the reply they would
+    have had as a customer-service message.
+    """
+    if not get_redis().set("citybot:recover_inbound", "1", nx=True, ex=JOBS["recover_inbound"].timeout):
+        return {"busy": 1}  # another worker is at it
+    try:
+        return {"rows": _retry_rows(), "spooled": _replay_spool()}
+    finally:
+        get_redis().delete("citybot:recover_inbound")
+
+
+def _retry_rows() -> int:
+    services = get_services()
+    settings = services.settings
+    cutoff = services.clock.now() - timedelta(seconds=settings.inbound_retry_after_seconds)
+    with get_db().sessions() as session:
+        rows = list(session.execute(
+            select(InboundMessage.id, InboundMessage.channel).where(
+                InboundMessage.state == "failed", InboundMessage.received_at < cutoff,
+                InboundMessage.attempts < settings.inbound_max_attempts,
+            ).order_by(InboundMessage.received_at, InboundMessage.id).limit(500)))
+    done = 0
+    for pk, channel in rows:
+        with get_db().sessions() as session:
+            outcome = inbox.retry(session, pk, _answering_later(channel), settings.inbound_max_attempts)
+            done += outcome is not None and not outcome.failed
+    return done
+
+
+def _replay_spool() -> int:
+    services = get_services()
+    spool = Spool(get_redis(), services.settings.instance_dir / "spool")
+    items = spool.pending()
+    for item in items:
+        with get_db().sessions() as session:
+            at = datetime.fromtimestamp(item.at, UTC)
+            inbox.process(session, item.channel, WeChatMessage.from_xml(item.xml), item.xml, at,
+                          _answering_later(item.channel))
+        spool.done(item)  # recorded (handled, or failed for ``_retry_rows``): never replayed twice
+    spool.finish_file()
+    return len(items)
+
+
+def _answering_later(channel: str) -> inbox.Handle:
+    """The channel's handler, whose reply is queued as a message to the sender in the same transaction."""
+    services = get_services()
+
+    def handle(session: Session, msg: WeChatMessage, now: datetime) -> Reply | None:
+        reply = HANDLERS[channel](services, session, msg, now)
+        if reply is not None and reply.text:
+            if channel == "wechat":
+                resident = session.scalars(select(Resident).where(Resident.openid == msg.source)).one()
+                notify_resident(session, resident, "late_reply", None, text=reply.text)
+            else:
+                notify_staff(session, [msg.source], "late_reply", None, text=reply.text)
+        return reply
+
+    return handle

@@ -38,7 +38,7 @@ STEPS = {
 }
 TRIAGE = {"low_confidence": "分类不确定", "outside": "辖区外", "no_location": "无位置", "no_category": "未分类",
           "several_problems": "多个问题",
-          "unit_unreachable": "单位无企业微信", "returned": "中队退回", "dissatisfied_again": "市民再次不满意"}
+          "unit_unreachable": "无法送达单位", "returned": "中队退回", "dissatisfied_again": "市民再次不满意"}
 SOURCES = {"message": "市民发送位置", "event": "上报地理位置", "exif": "照片定位", "text": "描述中的地名",
            "map": "地图选点", "address": "地址"}
 DELIVERY = {"queued": "待发送", "sent": "已送达", "failed": "发送失败", "skipped": "市民已取关",

@@ -2,7 +2,8 @@
 
 ``dispatch`` moves a case to ``dispatched``, sets its deadline (and the 75 % reminder moment) from
 the category's limit in working time, and queues the WeChat Work card for the unit's department.
-A unit without a WeChat Work department leaves the case with the dispatcher (``unit_unreachable``).
+A unit without a WeChat Work department leaves the case with the dispatcher (``unit_unreachable``), and so
+does a card that cannot be delivered (``card_undeliverable``).
 The routing job, the console, the CLI and the rework after a dissatisfied rating all call it.
 """
 
@@ -70,6 +71,21 @@ def dispatch(session: Session, deps: Deps, case: Case, actor: Actor, *, unit_cod
     notify_unit(session, unit, "dispatch_card", case, rework=rework, rating=rating, by_bureau=by_bureau)
     notify_followers(session, case, notice, unit=unit.name, deadline=case.deadline.isoformat(), exclude=told)
     return Dispatched(case, unit)
+
+
+def card_undeliverable(session: Session, deps: Deps, case: Case, party: str, error: str | None) -> bool:
+    """The dispatch card to WeChat Work department ``party`` failed for good (a permanent error, or every
+    retry used): no unit has the case, so it goes back to the dispatcher's queue (``unit_unreachable``).
+
+    Only while the case still waits for that unit (``dispatched`` to it); True if it was moved back.
+    """
+    unit = session.get(Unit, case.unit_code) if case.unit_code else None
+    if case.state != State.DISPATCHED or unit is None or unit.wework_party_id != party:
+        return False
+    transition(session, case, "unreachable", Actor.system(), at=deps.now(),
+               note=f"派遣消息未能送达{unit.name}（{error or '企业微信发送失败'}），退回待分拨")
+    case.triage_reason = TriageReason.UNIT_UNREACHABLE
+    return True
 
 
 def route(session: Session, deps: Deps, case: Case) -> str | None:

@@ -27,6 +27,7 @@ TRANSITIONS: dict[tuple[State | None, str], State] = {
     (State.RECEIVED, "merge"): State.MERGED,
     (State.DISPATCHED, "accept"): State.ACCEPTED,
     (State.DISPATCHED, "return"): State.RETURNED,
+    (State.DISPATCHED, "unreachable"): State.RETURNED,  # the unit's card could not be delivered, for good
     (State.DISPATCHED, "dispatch"): State.DISPATCHED,  # reassignment by the bureau
     (State.ACCEPTED, "resolve"): State.RESOLVED,
     (State.ACCEPTED, "return"): State.RETURNED,

@@ -19,9 +19,10 @@ GPS_IFD = 0x8825
 class ImageRejected(ValueError):
     """Broken, unsupported or too large: recorded as failed, never retried."""
 
-    def __init__(self, message: str, *, too_large: bool = False) -> None:
+    def __init__(self, message: str, *, too_large: bool = False, too_many_pixels: bool = False) -> None:
         super().__init__(message)
         self.too_large = too_large
+        self.too_many_pixels = too_many_pixels
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,25 @@ def read_gps(image: Image.Image) -> tuple[float, float] | None:
     return lat, lng
 
 
-def store_image(data: bytes, media_dir: Path, max_pixels: int, thumb_size: int) -> StoredImage:
+def store_image(data: bytes, media_dir: Path, max_pixels: int, thumb_size: int,
+                max_decoded_pixels: int | None = None) -> StoredImage:
+    """Decode, turn upright and store ``data``.
+
+    ``max_pixels`` bounds what the header may claim; ``max_decoded_pixels`` what is ever decoded (the
+    worker's memory: a 49-megapixel photo took it from 127 MB to 696 MB). A larger JPEG is decoded at
+    1/2, 1/4 or 1/8 scale by libjpeg itself (``draft``), so phones' 48-megapixel photos are kept, smaller;
+    any other image over the bound is refused (``too_many_pixels``).
+    """
     sha = hashlib.sha256(data).hexdigest()
+    cap = max_decoded_pixels or max_pixels
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.width * image.height > max_pixels:  # checked on the header, before decoding
                 raise ImageRejected(f"image too large: {image.width}×{image.height}", too_large=True)
             gps = read_gps(image)
+            _reduce_while_decoding(image, cap)
+            if image.width * image.height > cap:
+                raise ImageRejected(f"too_many_pixels: {image.width}×{image.height} over {cap}", too_many_pixels=True)
             image.load()
             upright = ImageOps.exif_transpose(image).convert("RGB")
     except ImageRejected:
@@ -77,6 +90,16 @@ def store_image(data: bytes, media_dir: Path, max_pixels: int, thumb_size: int) 
     thumb.thumbnail((thumb_size, thumb_size))
     thumb.save(media_dir / thumb_relative, "JPEG", quality=80)
     return StoredImage(sha, relative, thumb_relative, upright.width, upright.height, gps)
+
+
+def _reduce_while_decoding(image: Image.Image, cap: int) -> None:
+    """Ask libjpeg for the smallest reduction (1/2, 1/4, 1/8) that brings a JPEG within ``cap`` pixels;
+    other formats ignore ``draft`` and keep their size."""
+    for scale in (1, 2, 4, 8):
+        if -(-image.width // scale) * -(-image.height // scale) <= cap:  # libjpeg rounds up
+            break
+    if scale > 1 and image.format == "JPEG":
+        image.draft(None, (image.width // scale, image.height // scale))
 
 
 def store_blob(data: bytes, media_dir: Path, extension: str) -> tuple[str, str]:

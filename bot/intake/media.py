@@ -44,7 +44,8 @@ def fetch_media(sessions: sessionmaker[Session], client: OfficialAccountClient |
     try:
         data, content_type = client.download_media(media_id, max_bytes=settings.max_media_bytes)
         if kind == "image":
-            stored = store_image(data, settings.media_dir, settings.max_image_pixels, settings.thumbnail_size)
+            stored = store_image(data, settings.media_dir, settings.max_image_pixels, settings.thumbnail_size,
+                                     settings.max_decoded_pixels)
         else:
             sha, path = store_blob(data, settings.media_dir, EXTENSIONS.get(content_type.split(";")[0], "bin"))
     except WeChatAPIError as exc:
@@ -54,7 +55,8 @@ def fetch_media(sessions: sessionmaker[Session], client: OfficialAccountClient |
     except MediaTooLarge as exc:
         return _fail(sessions, pk, "too_large", exc)
     except ImageRejected as exc:
-        return _fail(sessions, pk, "too_large" if exc.too_large else "unreadable", exc)
+        kind = "too_many_pixels" if exc.too_many_pixels else "too_large" if exc.too_large else "unreadable"
+        return _fail(sessions, pk, kind, exc)
 
     with sessions.begin() as session:
         media = session.get_one(Media, pk)
@@ -86,7 +88,8 @@ def store_upload(session: Session, settings: Settings, data: bytes, staff_userid
     return media
 
 
-FAILURES = ("too_large", "unreadable", "unavailable")  # why a photo could not be used (the resident is told)
+# Why a photo could not be used (the resident is told).
+FAILURES = ("too_large", "too_many_pixels", "unreadable", "unavailable")
 
 
 def _fail(sessions: sessionmaker[Session], pk: int, kind: str, exc: Exception) -> str:

@@ -13,6 +13,8 @@ engine = config.attributes.get("engine") or create_engine(Settings.from_env().da
 
 with engine.connect() as connection:
     sqlite = connection.dialect.name == "sqlite"
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET statement_timeout = 0")  # the service's own bound is not for migrations
     if sqlite:
         # Batch mode rebuilds a table to alter it (copy, drop, rename); with foreign keys enforced the
         # drop fails as soon as other tables hold rows referring to it. Off for the migration only.

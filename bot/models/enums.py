@@ -31,7 +31,7 @@ class TriageReason(StrEnum):
     OUTSIDE = "outside"  # the point lies outside every grid
     NO_LOCATION = "no_location"
     NO_CATEGORY = "no_category"
-    UNIT_UNREACHABLE = "unit_unreachable"  # the unit has no WeChat Work department
+    UNIT_UNREACHABLE = "unit_unreachable"  # the unit has no WeChat Work department, or its card failed for good
     RETURNED = "returned"  # 退回 by the squad
     DISSATISFIED_AGAIN = "dissatisfied_again"  # a second 不满意 after a rework
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base, utcnow
@@ -15,10 +15,14 @@ class InboundMessage(Base):
 
     ``dedupe_key`` is unique: WeChat's retries of the same message collide on it, so a message
     has exactly one effect however often it arrives. ``reply_text`` keeps the passive reply we
-    gave, so a retry gets the same answer.
+    gave, so a retry gets the same answer. A ``failed`` row is handled again by the worker (``attempts``
+    counts its tries there).
     """
 
     __tablename__ = "inbound_message"
+    # The worker's query for rows to handle again reads only the few failed rows.
+    __table_args__ = (Index("ix_inbound_message_failed", "received_at", "id",
+                            postgresql_where=text("state = 'failed'"), sqlite_where=text("state = 'failed'")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))  # "wechat" | "wework"
@@ -32,3 +36,4 @@ class InboundMessage(Base):
     state: Mapped[str] = mapped_column(String(16), default="received")  # received|processed|failed
     reply_text: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")  # the worker's tries

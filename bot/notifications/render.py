@@ -48,8 +48,9 @@ class Renderer:
             "merged": lambda case, p: _text(texts.merged(_need(case).number, p["primary"], p["own"],
                                                          texts.place_of(p.get("address"), p.get("near")))),
             "held_summary": self._held_summary,
+            "late_reply": lambda case, p: _text(p["text"]),  # the reply a message would have had, sent later
             "photo_failed": lambda case, p: _text(texts.PHOTO_FAILED[p["reason"]].format(
-                mb=f"{self.settings.max_media_bytes / 1024 / 1024:g}")),
+                mb=f"{self.settings.max_media_bytes / 1024 / 1024:g}", mp=self.settings.max_decoded_pixels // 10_000)),
             "dispatch_card": self._dispatch_card,
             "reminder_card": self._reminder_card,
             "overdue": self._overdue,

@@ -71,7 +71,7 @@ def to_member(userid: str, party: str | None) -> Wanted:
         if call["path"] == CARD_UPDATE_PATH:
             return bool(body.get("atall")) or userid in (body.get("userids") or [])
         users = str(body.get("touser", "")).split("|")
-        return call["path"] == SQUAD_PATH and (userid in users or "@all" in users
+        return call["path"] == SQUAD_PATH and not call.get("duplicate") and (userid in users or "@all" in users
                                                 or (party is not None and party in str(body.get("toparty", "")).split("|")))
 
     return wanted

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from xml.sax.saxutils import escape
 
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.enterprise.crypto import WeChatCrypto as WeWorkCrypto
 
 from bot.wechat.envelope import sign
-from bot.wechat.messages import parse_xml
+from bot.wechat.messages import cdata, parse_xml
 
 
 def next_id() -> int:
@@ -24,12 +23,12 @@ def next_id() -> int:
 
 def message_xml(to: str, sender: str, msg_type: str, fields: Mapping[str, object], *, created: int,
                 msg_id: int | None = None, agent_id: str | None = None) -> str:
-    body = "".join(f"<{k}><![CDATA[{escape(str(v))}]]></{k}>" for k, v in fields.items())
+    body = "".join(f"<{k}>{cdata(v)}</{k}>" for k, v in fields.items())  # raw text, as WeChat sends it
     tail = "" if msg_type == "event" else f"<MsgId>{msg_id or next_id()}</MsgId>"
     if agent_id:
         tail += f"<AgentID>{agent_id}</AgentID>"
-    return (f"<xml><ToUserName><![CDATA[{to}]]></ToUserName><FromUserName><![CDATA[{sender}]]></FromUserName>"
-            f"<CreateTime>{created}</CreateTime><MsgType><![CDATA[{msg_type}]]></MsgType>{body}{tail}</xml>")
+    return (f"<xml><ToUserName>{cdata(to)}</ToUserName><FromUserName>{cdata(sender)}</FromUserName>"
+            f"<CreateTime>{created}</CreateTime><MsgType>{cdata(msg_type)}</MsgType>{body}{tail}</xml>")
 
 
 class OfficialAccountSender:

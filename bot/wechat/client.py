@@ -33,6 +33,8 @@ from bot.wechat.errors import TOKEN_ERRCODES, MediaTooLarge, WeChatAPIError, cla
 from bot.wechat.tokens import TokenCache
 
 T = TypeVar("T")
+# WeChat Work's longest duplicate-check interval (4 hours): longer than all of a send job's retries.
+DUPLICATE_CHECK_SECONDS = 4 * 3600
 # A template message's fields: {"keyword1": {"value": "…"}, …} (``color`` is optional).
 TemplateData = dict[str, dict[str, str]]
 
@@ -180,15 +182,20 @@ class WeWorkClient:
         self._api = PlatformApi(settings.wework_api_base_url, settings.wechat_http_timeout,
                                 TokenCache(connection, f"wework:{self.corp_id}:{self.agent_id}", self._fetch_token))
 
-    def send(self, message: Mapping[str, Any], *, party: str | None = None, users: list[str] | None = None) -> None:
+    def send(self, message: Mapping[str, Any], *, party: str | None = None, users: list[str] | None = None,
+             once: bool = False) -> None:
         """message/send to a department (a squad, id as a string) and/or members.
 
         ``message`` is the ``msgtype`` and its content, e.g. ``{"msgtype": "textcard", "textcard": {…}}``.
+        ``once``: WeChat Work's duplicate check, so that a retry after a timeout (the first try may have
+        arrived) is not delivered twice: the same content to the same receivers within
+        ``DUPLICATE_CHECK_SECONDS`` is sent once.
         """
         if not party and not users:
             raise ValueError("a WeChat Work message needs a party or users")
-        self._api.post("/cgi-bin/message/send",
-                       {"touser": "|".join(users or []), "toparty": party or "", "agentid": self.agent_id, **message})
+        check = {"enable_duplicate_check": 1, "duplicate_check_interval": DUPLICATE_CHECK_SECONDS} if once else {}
+        self._api.post("/cgi-bin/message/send", {"touser": "|".join(users or []), "toparty": party or "",
+                                                 "agentid": self.agent_id, **message, **check})
 
     def upload_file(self, filename: str, content: bytes, content_type: str = "application/octet-stream") -> str:
         """Upload a file as temporary media (``media/upload`` type=file, kept 3 days); its media_id.

@@ -16,7 +16,7 @@ from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.utils import WeChatSigner
 
-from bot.wechat.messages import BadXML, parse_xml
+from bot.wechat.messages import BadXML, decode_body, parse_xml
 
 
 class EnvelopeError(Exception):
@@ -84,16 +84,20 @@ class Envelope:
     def open(self, args: Mapping[str, str], body: bytes, now: float) -> Opened:
         timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
         self.check_fresh(timestamp, now)
-        if self.always_encrypted or args.get("encrypt_type", "raw") == "aes":
-            return self._open_aes(args, body, timestamp, nonce)
-        self.check_plain_signature(args)
         try:
-            parse_xml(body)  # refuse hostile or broken XML before anyone stores it
+            text = decode_body(body)
         except BadXML as exc:
             raise EnvelopeError(400, str(exc)) from exc
-        return Opened(body.decode("utf-8"), False, nonce, timestamp)
+        if self.always_encrypted or args.get("encrypt_type", "raw") == "aes":
+            return self._open_aes(args, text, timestamp, nonce)
+        self.check_plain_signature(args)
+        try:
+            parse_xml(text)  # refuse hostile or broken XML before anyone stores it
+        except BadXML as exc:
+            raise EnvelopeError(400, str(exc)) from exc
+        return Opened(text, False, nonce, timestamp)
 
-    def _open_aes(self, args: Mapping[str, str], body: bytes, timestamp: str, nonce: str) -> Opened:
+    def _open_aes(self, args: Mapping[str, str], body: str, timestamp: str, nonce: str) -> Opened:
         if self.crypto is None:
             raise EnvelopeError(400, "safe mode is not configured")
         try:
@@ -111,7 +115,7 @@ class Envelope:
         except Exception as exc:  # noqa: BLE001 - any decryption failure is the sender's fault
             raise EnvelopeError(400, "cannot decrypt") from exc
         try:
-            parse_xml(xml)
+            parse_xml(decode_body(xml.encode("utf-8")))  # the decrypted message declares its encoding too
         except BadXML as exc:
             raise EnvelopeError(400, str(exc)) from exc
         return Opened(xml, True, nonce, timestamp)

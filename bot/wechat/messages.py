@@ -6,7 +6,9 @@ reference (billion laughs, XXE) before a single entity is expanded.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
@@ -20,6 +22,39 @@ REPEATED = frozenset({"SelectedItem", "OptionId", "List"})
 
 class BadXML(ValueError):
     """The body is not a well-formed, harmless WeChat XML document."""
+
+
+def cdata(value: object) -> str:
+    """``value`` as CDATA, exactly as WeChat writes it: raw text (no entity escaping), with any ``]]>``
+    split across two sections so the document stays well-formed."""
+    return "<![CDATA[" + str(value).replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def text_reply_xml(to: str, sender: str, created: int, content: str) -> str:
+    """A passive text reply (wechatpy's ``TextReply`` puts the content in CDATA unescaped: ``]]>`` broke it)."""
+    return (f"<xml><ToUserName>{cdata(to)}</ToUserName><FromUserName>{cdata(sender)}</FromUserName>"
+            f"<CreateTime>{created}</CreateTime><MsgType>{cdata('text')}</MsgType>"
+            f"<Content>{cdata(content)}</Content></xml>")
+
+
+_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+# The longest value each field has in WeChat's protocol (openids are 28 characters, WeChat Work user ids at
+# most 64, MsgId a 64-bit number, media ids 64, menu keys 128 bytes): anything longer is not from WeChat.
+MAX_LENGTHS = {"FromUserName": 64, "ToUserName": 64, "MsgType": 32, "Event": 64, "EventKey": 128,
+               "MediaId": 128, "ThumbMediaId": 128, "CreateTime": 10}
+MAX_MSG_ID_DIGITS = 20
+
+
+def decode_body(body: bytes) -> str:
+    """The request body as text: WeChat sends UTF-8 only; another declared encoding (ISO-8859-1, GBK,
+    UTF-16 …) or bytes that are not UTF-8 are refused."""
+    declared = _DECLARED_ENCODING.match(body)
+    if declared and declared.group(1).lower().replace(b"_", b"-") not in {b"utf-8", b"utf8"}:
+        raise BadXML(f"encoding {declared.group(1).decode()} refused: WeChat sends UTF-8")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadXML("body is not UTF-8") from exc
 
 
 def parse_xml(body: bytes | str) -> dict[str, str]:
@@ -63,6 +98,12 @@ class WeChatMessage:
                 raise BadXML(f"missing {required}")
         if not fields["CreateTime"].isdigit():
             raise BadXML("CreateTime is not a number")
+        for name, limit in MAX_LENGTHS.items():
+            if len(fields.get(name, "")) > limit:
+                raise BadXML(f"{name} longer than {limit} characters")
+        msg_id = fields.get("MsgId", "")
+        if msg_id and not (msg_id.isdigit() and len(msg_id) <= MAX_MSG_ID_DIGITS):
+            raise BadXML("MsgId is not a 64-bit number")
         return cls(fields)
 
     def get(self, name: str) -> str:
@@ -103,7 +144,8 @@ class WeChatMessage:
             return f"evt:{self.event}:{self.get('MsgID')}"
         if self.get("ResponseCode"):
             return f"click:{self.get('ResponseCode')}"
-        return f"evt:{self.source}:{self.create_time}:{self.event}:{self.get('EventKey')}"
+        key = f"evt:{self.source}:{self.create_time}:{self.event}:{self.get('EventKey')}"
+        return key if len(key) <= 140 else "evt:" + hashlib.sha256(key.encode()).hexdigest()  # fits the column
 
     @property
     def route_keys(self) -> list[str]:

@@ -104,14 +104,21 @@ function disableCard(card, words) {
 }
 
 // WeChat Work text cards allow <div class="gray|normal|highlight">: keep those, escape the rest.
+
+// WeChat Work text cards allow <div class="gray|normal|highlight">: keep those, show the rest as text
+// (entities decoded, as WeChat Work displays them; never parsed as markup).
 function sanitizeCard(html) {
   const box = el("div");
   const pattern = /<div class="(gray|normal|highlight)">([\s\S]*?)<\/div>/g;
   let match;
   while ((match = pattern.exec(html)) !== null) {
-    box.appendChild(el("div", match[1], match[2]));
+    box.appendChild(el("div", match[1], decodeEntities(match[2])));
   }
   return box.innerHTML;
+}
+
+function decodeEntities(text) {
+  return new DOMParser().parseFromString(text, "text/html").documentElement.textContent;
 }
 
 export function note(chatId, text, cls) {

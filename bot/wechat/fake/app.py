@@ -12,13 +12,14 @@ recorded as ``{field: {"filename", "content_type", "size"}}`` (not its bytes).
 
 Controls for tests and the simulator: ``POST /_fake/media`` (store a file, get a media_id as a
 phone upload would), ``GET /_fake/calls`` (what the service sent), ``POST /_fake/fault`` (make
-the next N calls of a path fail with an errcode or HTTP status, or be carried out and lose their answer),
-``POST /_fake/mass-finish`` (post a job's MASSSENDJOBFINISH to a webhook), ``POST /_fake/expire-tokens``,
+the next N calls of a path fail with an errcode or HTTP status, be carried out and lose their answer, or
+answer late), ``POST /_fake/mass-finish`` (post a job's MASSSENDJOBFINISH to a webhook), ``POST /_fake/expire-tokens``,
 ``POST /_fake/reset``.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping
 
@@ -36,9 +37,11 @@ controls = Blueprint("fake_controls", __name__, url_prefix="/_fake")
 def record_and_inject() -> Response | None:
     params = dict(request.args)
     st = state()
-    st.record(request.path, params, body_json() if request.mimetype != "multipart/form-data" else uploads())
+    g.call = st.record(request.path, params, body_json() if request.mimetype != "multipart/form-data" else uploads())
     fault = st.take_fault(request.path)
-    if fault is not None and fault.lose_answer:
+    if fault is not None and fault.delay:
+        g.delay = fault.delay  # carried out below, answered late (``lose_answer``)
+    elif fault is not None and fault.lose_answer:
         g.lose_answer = True  # carried out below; the answer is lost on the way back
     elif fault is not None:
         if fault.status != 200:
@@ -53,6 +56,8 @@ def record_and_inject() -> Response | None:
 
 @api.after_request
 def lose_answer(response: Response) -> Response:
+    if g.get("delay"):
+        time.sleep(g.delay)  # the caller may have given up by now; the call was carried out all the same
     return Response("fake outage after the call was carried out", status=502) if g.get("lose_answer") else response
 
 
@@ -99,8 +104,19 @@ def wework_message_send() -> Response:
         return refused
     if wework.over_member_limit(wework.recipients(data)):
         return error(45009, "api freq out of limit")
+    if data.get("enable_duplicate_check"):
+        # The same content to the same receivers within the interval (default 1800 s, at most 4 h) is
+        # answered ok and not delivered again.
+        interval = min(int(data.get("duplicate_check_interval") or 1800), 4 * 3600)
+        content = json.dumps({k: v for k, v in data.items() if k not in DUPLICATE_CHECK_FIELDS}, sort_keys=True)
+        if not state().first_within(content, interval, time.time()):
+            g.call["duplicate"] = True  # the log shows the call; nobody received it
+            return jsonify(errcode=0, errmsg="ok", invaliduser="", invalidparty="", msgid=f"fake{len(state().calls)}")
     extra = {"response_code": wework.remember_card(data)} if data["msgtype"] == "template_card" else {}
     return jsonify(errcode=0, errmsg="ok", invaliduser="", invalidparty="", msgid=f"fake{len(state().calls)}", **extra)
+
+
+DUPLICATE_CHECK_FIELDS = {"enable_duplicate_check", "duplicate_check_interval"}
 
 
 @api.get("/cgi-bin/media/get")
@@ -173,7 +189,7 @@ def control_fault() -> Response:
     data = request.get_json(force=True)
     state().faults[data["path"]] = Fault(
         errcode=int(data.get("errcode", -1)), status=int(data.get("status", 200)), times=int(data.get("times", 1)),
-        lose_answer=bool(data.get("lose_answer", False)),
+        lose_answer=bool(data.get("lose_answer", False)), delay=float(data.get("delay", 0)),
     )
     return jsonify(ok=True)
 

@@ -15,10 +15,15 @@ from typing import Any
 
 @dataclass
 class Fault:
+    """The next ``times`` calls of a path fail (``errcode`` or HTTP ``status``), or are carried out and then
+    lose their answer (``lose_answer``) or answer ``delay`` seconds late (the caller times out although the
+    message was delivered)."""
+
     errcode: int
     status: int = 200
     times: int = 1
     lose_answer: bool = False  # the call is carried out, then the answer is lost (HTTP 502)
+    delay: float = 0.0  # the call is carried out, then answered this many seconds late
 
 
 @dataclass
@@ -39,6 +44,7 @@ class FakeState:
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     calls: list[dict[str, Any]] = field(default_factory=list)
     faults: dict[str, Fault] = field(default_factory=dict)  # path -> fault
+    sent: dict[str, float] = field(default_factory=dict)  # WeChat Work message content -> when delivered
     tags: dict[int, str] = field(default_factory=dict)  # tag id -> name
     tag_members: dict[int, set[str]] = field(default_factory=dict)
     mass_jobs: dict[int, MassJob] = field(default_factory=dict)  # msg_id -> job
@@ -73,6 +79,14 @@ class FakeState:
             if fault.times <= 0:
                 del self.faults[path]
             return fault
+
+    def first_within(self, content: str, interval: float, now: float) -> bool:
+        """WeChat Work's duplicate check: True if ``content`` was not delivered in the last ``interval`` s."""
+        with self.lock:
+            if now - self.sent.get(content, float("-inf")) < interval:
+                return False
+            self.sent[content] = now
+            return True
 
     def issue_token(self, appid: str, reuse: bool) -> str:
         with self.lock:
@@ -126,3 +140,4 @@ class FakeState:
             self.media.clear()
             self.calls.clear()
             self.faults.clear()
+            self.sent.clear()
