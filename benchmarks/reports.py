@@ -19,7 +19,6 @@ PostgreSQL is ``postgresql://postgres@127.0.0.1:5432`` unless ``BENCH_PG`` says 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -27,28 +26,21 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
 from flask import Flask  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import delete, func, select  # noqa: E402
 
-from bot import create_app  # noqa: E402
-from bot.cli.demo_data import generate  # noqa: E402
-from bot.config import Settings, normalise_database_url  # noqa: E402
-from bot.dispatch.directory import load_directory, read_directory  # noqa: E402
-from bot.geo.area_file import read_area_file  # noqa: E402
-from bot.geo.loading import load_area  # noqa: E402
-from bot.models import Case  # noqa: E402
-from bot.schema import upgrade  # noqa: E402
+import benchmarks.console_queries as console_queries  # noqa: E402
+from bot.models import Case, StatsSnapshot  # noqa: E402
 from bot.stats.counting import figures  # noqa: E402
 from bot.stats.period import Period, Scope  # noqa: E402
 from bot.stats.reports import build  # noqa: E402
 
-PG = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
-NAME = "citybot_bench_reports"
+console_queries.DB = "citybot_bench_reports"  # its own database (the same filling as the console's benchmark)
 
 
 def main() -> None:
@@ -59,42 +51,17 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="leave the database for --reuse")
     parser.add_argument("--reuse", action="store_true", help="use the database left by --keep")
     args = parser.parse_args()
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (NAME,)).fetchone()
-        if exists and not args.reuse:
-            admin.execute(f"DROP DATABASE {NAME}")
-        if not exists or not args.reuse:
-            admin.execute(f"CREATE DATABASE {NAME}")
-    with tempfile.TemporaryDirectory() as instance:
-        settings = Settings(profile="bench", instance_dir=Path(instance), database_url=normalise_database_url(
-            f"{PG}/{NAME}"), redis_url=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/6"))
-        app = create_app(settings)
-        try:
-            run(app, args)
-        finally:
-            app.extensions["citybot.db"].engine.dispose()
-    if not args.keep:
-        with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE {NAME}")
+    with tempfile.TemporaryDirectory() as tmp, console_queries.bench_app(Path(tmp), args.reuse, args.keep) as app:
+        run(app, args)
 
 
 def run(app: Flask, args: argparse.Namespace) -> None:
     db, deps = app.extensions["citybot.db"], app.extensions["citybot.services"].deps
-    upgrade(db.engine)
     with db.transaction() as session:
         held = session.scalar(select(func.count()).select_from(Case)) or 0
-    if not held:
-        started = time.perf_counter()
-        with db.transaction() as session:
-            load_area(session, read_area_file(ROOT / "demo" / "area.geojson"))
-            load_directory(session, read_directory(ROOT / "demo" / "directory.yaml"))
-            report = generate(session, deps.taxonomy, deps.calendar, cases=args.cases, seed=args.seed, now=deps.now(),
-                              progress=lambda done: print(f"\r  demo-data: {done}/{args.cases}", end="", flush=True))
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE"))
-        held = report.cases
-        print(f"\rdemo-data: {report.cases} cases, {report.events} events in {time.perf_counter() - started:.0f} s")
+    if held < args.cases:
+        console_queries.fill(app, args.cases - held, args.seed)
+        held = args.cases
     today = deps.now().astimezone(deps.calendar.zone).date()
     periods = {"week": Period.week(today - timedelta(days=7)), "month": Period.month(today.replace(day=1) - timedelta(days=1))}
     print(f"{held} cases; {args.runs} runs each after a warm-up; seconds")
@@ -103,7 +70,9 @@ def run(app: Flask, args: argparse.Namespace) -> None:
         with db.transaction() as session:
             reference = timed(lambda p=period: figures(session, p, Scope(), now=deps.now(), zone=deps.calendar.zone),
                               args.runs)
-            whole = timed(lambda p=period: build(session, deps, p), args.runs)
+            # Cold, as the worker makes it once a period: nothing kept from the run before (bot.stats.snapshots).
+            whole = timed(lambda p=period: build(session, deps, p), args.runs,
+                          before=lambda: forget(db))
             size = len(build(session, deps, period)[1])
         print(f"{kind} {period.label:<22}")
         print(f"  {'figures() (reference)':26}{reference[0]:8.3f}{reference[1]:8.3f}")
@@ -111,10 +80,18 @@ def run(app: Flask, args: argparse.Namespace) -> None:
               f"  ({size // 1024} KB)")
 
 
-def timed(call: Callable[[], object], runs: int) -> tuple[float, float]:
+def forget(db: Any) -> None:
+    """Drop the kept statistics in a transaction of their own (the snapshots are stored in their own, too)."""
+    with db.transaction() as session:
+        session.execute(delete(StatsSnapshot))
+
+
+def timed(call: Callable[[], object], runs: int, before: Callable[[], object] = lambda: None) -> tuple[float, float]:
+    before()
     call()  # warm-up
     times = []
     for _ in range(runs):
+        before()
         started = time.perf_counter()
         call()
         times.append(time.perf_counter() - started)

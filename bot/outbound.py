@@ -103,10 +103,8 @@ class Delivery:
                     return "waiting"
             row.attempts += 1
             attempts = row.attempts
-            if payload["msgtype"] == "template_card":
-                # One task_id per attempt: WeChat Work refuses a task_id twice, and an attempt that timed out
-                # may have been delivered (then the squad sees the card twice, rather than never).
-                payload["template_card"]["task_id"] += f"-{attempts}"
+            # A button card's retry carries the same task_id: WeChat Work's duplicate check (enable_duplicate_check)
+            # answers a retry whose first try arrived without sending it again.
             row.kind, row.payload = payload["msgtype"], {**row.payload, "sent": payload}
         try:
             _send(self.clients(channel), channel, target, payload, self._stored_path, self._report_file)

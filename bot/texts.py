@@ -6,7 +6,6 @@ return facts and raise typed errors; the words are chosen here.
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -383,12 +382,6 @@ def card_done(name: str, action: str, when: datetime, zone: str) -> str:
 def card_refused(reason: str, action: str, state: str | None) -> str:
     return CARD_REFUSED[reason].format(action=CARD_ACTIONS.get(action, action),
                                        state=STATE_LABELS.get(state or "", state or ""))
-
-
-def card_text(text: str) -> str:
-    """Text placed in a WeChat Work card's description markup: ``<``, ``>``, ``&`` and quotes escaped, so
-    nothing a resident wrote becomes a tag or a link."""
-    return html.escape(text, quote=True)
 
 
 def reminder_card(number: str, category: str, deadline: str, link: str) -> dict:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.models import CaseEvent, OutboundMessage
 from tests.console import fresh_session, signed_in
-from tests.support import cards, report_case, the_case
+from tests.support import card_title, cards, report_case, the_case
 from worker.jobs import send_outbound
 
 OPENID = "oResidentCardFaults00000001"
@@ -84,4 +84,4 @@ def test_a_card_whose_answer_timed_out_is_not_delivered_twice(app, wechat, run_w
     calls = fake_platform.calls("/cgi-bin/message/send")
     assert len(calls) == 2 and calls[0]["body"] == calls[1]["body"]  # the same message, checked for duplicates
     assert calls[1]["body"]["enable_duplicate_check"] == 1
-    assert [c["textcard"]["title"] for c in cards(fake_platform)] == [f"【新案件】露天烧烤 {number}"]  # one card
+    assert [card_title(c) for c in cards(fake_platform)] == [f"【新案件】露天烧烤 {number}"]  # one card

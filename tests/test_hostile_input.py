@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.models import Case, InboundMessage, Media, Resident
 from bot.sandbox.phone import message_xml
 from bot.wechat.messages import parse_xml
-from tests.support import BARBECUE, cards, case_number, pushes, report
+from tests.support import BARBECUE, card_text, card_title, cards, case_number, pushes, report
 
 OPENID = "oResidentHostile00000000001"
 MARKUP = '<a href="javascript:alert(1)">点我</a>'
@@ -24,17 +24,21 @@ def stored_nothing(db) -> bool:  # noqa: ANN001
 
 
 # -- 7: a resident's words in the squad's card ----------------------------------------------------
-def test_markup_a_resident_wrote_is_escaped_in_the_squads_card(wechat, run_worker, fake_platform, db):
+def test_markup_a_resident_wrote_stays_text_in_the_squads_card(wechat, run_worker, fake_platform, db):
+    """The button card's fields are plain text (WeChat Work renders no markup in them): the resident's words
+    appear as written, and every link on the card is ours, never one a resident wrote."""
     number = case_number(report(wechat, OPENID, text=f"{BARBECUE}{MARKUP}", label=f"明珠菜场{MARKUP}"))
     run_worker()
     [card] = cards(fake_platform)
-    description = card["textcard"]["description"]
-    assert number in card["textcard"]["title"]
-    assert "<a" not in description and "javascript:alert(1)\"" not in description
-    assert description.count("&lt;a href=&quot;javascript:alert(1)&quot;&gt;点我&lt;/a&gt;") == 2  # place + problem
-    # what remains is the card's own markup: WeChat Work's three div classes
-    assert set(part.split(">")[0] for part in description.split("<")[1:]) <= {
-        'div class="normal"', 'div class="highlight"', 'div class="gray"', "/div"}
+    assert number in card_title(card) and "点我" in card_text(card)
+
+    def urls(node: object) -> list[str]:
+        if isinstance(node, dict):
+            return [v for k, v in node.items() if k == "url"] + [u for v in node.values() for u in urls(v)]
+        return [u for v in node for u in urls(v)] if isinstance(node, list) else []
+    assert urls(card) and all(u.startswith("http://citybot.test/") and "javascript" not in u for u in urls(card))
+    assert all("javascript" not in str(value) for key, value in card["template_card"].items()
+               if key in ("card_action", "jump_list", "button_list"))
 
 
 # -- 8: CDATA, both ways --------------------------------------------------------------------------

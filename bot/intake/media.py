@@ -51,12 +51,12 @@ def fetch_media(sessions: sessionmaker[Session], client: OfficialAccountClient |
     except WeChatAPIError as exc:
         if exc.transient:
             raise
-        return _fail(sessions, pk, "unavailable", exc)
+        return fail(sessions, pk, "unavailable", exc)
     except MediaTooLarge as exc:
-        return _fail(sessions, pk, "too_large", exc)
+        return fail(sessions, pk, "too_large", exc)
     except ImageRejected as exc:
         kind = "too_many_pixels" if exc.too_many_pixels else "too_large" if exc.too_large else "unreadable"
-        return _fail(sessions, pk, kind, exc)
+        return fail(sessions, pk, kind, exc)
 
     with sessions.begin() as session:
         media = session.get_one(Media, pk)
@@ -92,7 +92,8 @@ def store_upload(session: Session, settings: Settings, data: bytes, staff_userid
 FAILURES = ("too_large", "too_many_pixels", "unreadable", "unavailable")
 
 
-def _fail(sessions: sessionmaker[Session], pk: int, kind: str, exc: Exception) -> str:
+def fail(sessions: sessionmaker[Session], pk: int, kind: str, exc: Exception) -> str:
+    """Mark the media row failed for ``kind`` (one of ``FAILURES``), in its own transaction."""
     log.warning("media %s failed (%s): %s", pk, kind, exc)
     with sessions.begin() as session:
         media = session.get_one(Media, pk)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.config import Settings
 from bot.intake.images import ImageRejected, store_image
+from bot.intake.media import fail
 from bot.models import Media
 
 log = logging.getLogger(__name__)
@@ -85,9 +86,9 @@ def fetch_url_media(sessions: sessionmaker[Session], settings: Settings, clock: 
         data = download(url, settings.max_media_bytes, settings.media_url_allow_private)
         stored = store_image(data, settings.media_dir, settings.max_image_pixels, settings.thumbnail_size)
     except Refused as exc:
-        return _fail(sessions, pk, exc.kind, exc)
+        return fail(sessions, pk, exc.kind, exc)
     except ImageRejected as exc:
-        return _fail(sessions, pk, "too_large" if exc.too_large else "unreadable", exc)
+        return fail(sessions, pk, "too_large" if exc.too_large else "unreadable", exc)
     with sessions.begin() as session:
         media = session.get_one(Media, pk)
         media.state, media.stored_at, media.error = "stored", clock.now(), None
@@ -96,11 +97,3 @@ def fetch_url_media(sessions: sessionmaker[Session], settings: Settings, clock: 
         media.width, media.height = stored.width, stored.height
         media.gps_lat, media.gps_lng = stored.gps or (None, None)
     return "stored"
-
-
-def _fail(sessions: sessionmaker[Session], pk: int, kind: str, exc: Exception) -> str:
-    log.warning("media_url %s failed (%s): %s", pk, kind, exc)
-    with sessions.begin() as session:
-        media = session.get_one(Media, pk)
-        media.state, media.error = "failed", f"{kind}: {exc}"
-    return "failed"

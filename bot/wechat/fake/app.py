@@ -100,18 +100,18 @@ def wework_message_send() -> Response:
         media = data.get(data["msgtype"])
         if not isinstance(media, dict) or media.get("media_id") not in state().media:
             return error(40007, "invalid media_id")
-    if data["msgtype"] == "template_card" and (refused := wework.check_template_card(data)) is not None:
-        return refused
-    if wework.over_member_limit(wework.recipients(data)):
-        return error(45009, "api freq out of limit")
     if data.get("enable_duplicate_check"):
         # The same content to the same receivers within the interval (default 1800 s, at most 4 h) is
-        # answered ok and not delivered again.
+        # answered ok and not delivered again (before any other check: a retried card keeps its task_id).
         interval = min(int(data.get("duplicate_check_interval") or 1800), 4 * 3600)
         content = json.dumps({k: v for k, v in data.items() if k not in DUPLICATE_CHECK_FIELDS}, sort_keys=True)
         if not state().first_within(content, interval, time.time()):
             g.call["duplicate"] = True  # the log shows the call; nobody received it
             return jsonify(errcode=0, errmsg="ok", invaliduser="", invalidparty="", msgid=f"fake{len(state().calls)}")
+    if data["msgtype"] == "template_card" and (refused := wework.check_template_card(data)) is not None:
+        return refused
+    if wework.over_member_limit(wework.recipients(data)):
+        return error(45009, "api freq out of limit")
     extra = {"response_code": wework.remember_card(data)} if data["msgtype"] == "template_card" else {}
     return jsonify(errcode=0, errmsg="ok", invaliduser="", invalidparty="", msgid=f"fake{len(state().calls)}", **extra)
 
