@@ -37,6 +37,10 @@ class CommandLine(FlaskGroup):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(self.commands)
 
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """Ours directly: Flask's lookup first scans every installed package for plugin commands (0.2 s)."""
+        return self.commands.get(name) or super().get_command(ctx, name)
+
 
 @click.group(cls=CommandLine, create_app=_create_app, add_default_commands=True)
 def main() -> None:
