@@ -32,13 +32,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask import Flask  # noqa: E402
-from sqlalchemy import delete, func, select  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 import benchmarks.console_queries as console_queries  # noqa: E402
-from bot.models import Case, StatsSnapshot  # noqa: E402
+from bot.models import Case  # noqa: E402
 from bot.stats.counting import figures  # noqa: E402
 from bot.stats.period import Period, Scope  # noqa: E402
 from bot.stats.reports import build  # noqa: E402
+from bot.stats.snapshots import forget  # noqa: E402
 
 console_queries.DB = "citybot_bench_reports"  # its own database (the same filling as the console's benchmark)
 
@@ -72,7 +73,7 @@ def run(app: Flask, args: argparse.Namespace) -> None:
                               args.runs)
             # Cold, as the worker makes it once a period: nothing kept from the run before (bot.stats.snapshots).
             whole = timed(lambda p=period: build(session, deps, p), args.runs,
-                          before=lambda: forget(db))
+                          before=lambda: forget_kept(db))
             size = len(build(session, deps, period)[1])
         print(f"{kind} {period.label:<22}")
         print(f"  {'figures() (reference)':26}{reference[0]:8.3f}{reference[1]:8.3f}")
@@ -80,10 +81,10 @@ def run(app: Flask, args: argparse.Namespace) -> None:
               f"  ({size // 1024} KB)")
 
 
-def forget(db: Any) -> None:
+def forget_kept(db: Any) -> None:
     """Drop the kept statistics in a transaction of their own (the snapshots are stored in their own, too)."""
     with db.transaction() as session:
-        session.execute(delete(StatsSnapshot))
+        forget(session)
 
 
 def timed(call: Callable[[], object], runs: int, before: Callable[[], object] = lambda: None) -> tuple[float, float]:

@@ -43,16 +43,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask import Flask  # noqa: E402
-from sqlalchemy import delete, func, select, text  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 import benchmarks.console_queries as console_queries  # noqa: E402
 from bot.accounts.users import create_user  # noqa: E402
-from bot.models import Case, StatsSnapshot  # noqa: E402
+from bot.models import Case  # noqa: E402
 from bot.models.account import Role  # noqa: E402
 from bot.stats.counting import figures  # noqa: E402
 from bot.stats.period import Period, Scope  # noqa: E402
-from bot.stats.snapshots import default_views  # noqa: E402
+from bot.stats.snapshots import default_views, forget  # noqa: E402
 
 console_queries.DB = "citybot_bench_stats"  # its own database: the console benchmark may run beside it
 PASSWORD = "bench-stats-password-1"
@@ -147,7 +147,7 @@ class StatsBench:
     def forget(self) -> None:
         """Drop the kept statistics: the next read computes them (what the first reader of a new view waits for)."""
         with Session(self.engine) as session, session.begin():
-            session.execute(delete(StatsSnapshot))
+            forget(session)
 
     def count(self) -> None:
         with Session(self.engine) as session:

@@ -34,6 +34,7 @@ from bot.dispatch.calendar import WorkCalendar
 from bot.geo.index import AreaIndex
 from bot.models import Case, CaseEvent, CaseNumberCounter, ExtensionRequest, Rating, Resident, Staff, Unit
 from bot.models.enums import ActorKind, Channel, TriageReason
+from bot.stats.snapshots import forget
 from bot.understanding.taxonomy import Taxonomy
 
 CASE_COLUMNS = ("id", "number", "state", "description", "channel", "reporter_id", "category_code",
@@ -105,6 +106,7 @@ def generate(session: Session, taxonomy: Taxonomy, calendar: WorkCalendar, *, ca
     _flush(writer, rows, totals)
     numbers.save()
     writer.finish()
+    forget(session)  # past periods gained cases: their kept statistics are no longer theirs
     states = {k.removeprefix("state:"): v for k, v in totals.items() if k.startswith("state:")}
     return DemoReport(cases, totals["events"], residents, totals["ratings"], totals["extensions"], states)
 

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from bot.core.sql import dialect_insert
@@ -86,6 +87,11 @@ class Snapshots:
         with Session(self.session.get_bind()) as own, own.begin():
             insert = dialect_insert(own)(StatsSnapshot).values(**values)
             own.execute(insert.on_conflict_do_update(index_elements=["key"], set_=values))
+
+
+def forget(session: Session) -> None:
+    """Drop every kept result, for whoever writes the past (demo data, benchmarks): the next reader recomputes."""
+    session.execute(delete(StatsSnapshot))
 
 
 def _encode_figures(groups: dict[Any, Figures]) -> list[list[Any]]:
