@@ -186,13 +186,24 @@ def _category(taxonomy: Taxonomy, code: str | None) -> str:
     return taxonomy[code].name if code and code in taxonomy else (code or "待分类")
 
 
-def _overdue(sheet: Worksheet, data: ReportData, taxonomy: Taxonomy, styles: _Styles, zone: ZoneInfo) -> None:
-    for col, title in enumerate(("案件编号", "问题分类", "处置单位", "处置时限", "超期天数")):
+def _case_list(sheet: Worksheet, titles: tuple[str, ...], styles: _Styles) -> None:
+    """The header of a list of cases: number, category and unit, then ``titles``."""
+    for col, title in enumerate(("案件编号", "问题分类", "处置单位", *titles)):
         sheet.write_string(0, col, title, styles.head)
+
+
+def _case_cells(sheet: Worksheet, r: int, case: Overdue | Rework, data: ReportData, taxonomy: Taxonomy,
+                styles: _Styles) -> None:
+    """A listed case's first three cells (no resident, no description)."""
+    sheet.write_string(r, 0, case.number, styles.text)
+    sheet.write_string(r, 1, _category(taxonomy, case.category_code), styles.text)
+    sheet.write_string(r, 2, data.unit_names.get(case.unit_code or "", case.unit_code or "—"), styles.text)
+
+
+def _overdue(sheet: Worksheet, data: ReportData, taxonomy: Taxonomy, styles: _Styles, zone: ZoneInfo) -> None:
+    _case_list(sheet, ("处置时限", "超期天数"), styles)
     for r, case in enumerate(data.overdue, start=1):
-        sheet.write_string(r, 0, case.number, styles.text)
-        sheet.write_string(r, 1, _category(taxonomy, case.category_code), styles.text)
-        sheet.write_string(r, 2, data.unit_names.get(case.unit_code or "", case.unit_code or "—"), styles.text)
+        _case_cells(sheet, r, case, data, taxonomy, styles)
         sheet.write_datetime(r, 3, _local(case.deadline, zone), styles.when)
         sheet.write_number(r, 4, case.days, styles.hours)
     sheet.set_column(0, 0, 15)
@@ -202,12 +213,9 @@ def _overdue(sheet: Worksheet, data: ReportData, taxonomy: Taxonomy, styles: _St
 
 
 def _reworks(sheet: Worksheet, data: ReportData, taxonomy: Taxonomy, styles: _Styles, zone: ZoneInfo) -> None:
-    for col, title in enumerate(("案件编号", "问题分类", "处置单位", "返工时间", "返工原因", "核查意见")):
-        sheet.write_string(0, col, title, styles.head)
+    _case_list(sheet, ("返工时间", "返工原因", "核查意见"), styles)
     for r, rework in enumerate(data.reworks, start=1):
-        sheet.write_string(r, 0, rework.number, styles.text)
-        sheet.write_string(r, 1, _category(taxonomy, rework.category_code), styles.text)
-        sheet.write_string(r, 2, data.unit_names.get(rework.unit_code or "", rework.unit_code or "—"), styles.text)
+        _case_cells(sheet, r, rework, data, taxonomy, styles)
         sheet.write_datetime(r, 3, _local(rework.at, zone), styles.when)
         sheet.write_string(r, 4, "核查不通过" if rework.by_bureau else "市民不满意", styles.text)
         sheet.write_string(r, 5, rework.note or "", styles.text)
