@@ -4,13 +4,17 @@
    makes WeChat's retries collide. A retry that arrives while the first attempt is still running waits for
    it on the key, then gets the reply it gave; a retry after a first attempt that died (the transaction
    rolled back) is handled afresh. Either way: one effect per message.
-2. The channel's handler runs inside a savepoint (it locks the sender's row, so one message per sender is
-   handled at a time, across processes). If it fails, only its savepoint is rolled back: the message is
-   still committed, marked ``failed`` with the error.
+2. The channel's handler runs in the same transaction (it locks the sender's row, so one message per sender
+   is handled at a time, across processes).
 3. One commit records the message with its outcome: one durable write per message, the floor any service
    that records before it answers has to pay. Jobs the services registered are enqueued after the commit
    (``bot.core.after_commit``); if Redis is unreachable then, the rows they concern stay pending and the
    worker's sweeper picks them up.
+
+If the handler fails, its transaction is rolled back whole and the message is recorded again, ``failed``
+with the error, in a second short transaction: nothing the handler did survives, the message does. (A
+savepoint around the handler would keep the first insert, at two more round trips on every message; a
+failing handler is rare, so it pays instead.)
 
 When the database cannot be reached (``Unavailable``: down, frozen past the timeouts, gone mid-handler)
 nothing is committed, and the webhook keeps the message in the spool (``bot.core.spool``) for the worker to
@@ -49,11 +53,12 @@ class Outcome:
     failed: bool = False
 
 
-def record(session: Session, channel: str, msg: WeChatMessage, xml: str, now: datetime) -> int | None:
+def record(session: Session, channel: str, msg: WeChatMessage, xml: str, now: datetime,
+           state: str = "received", error: str | None = None) -> int | None:
     """Insert the inbound row in the session's transaction; its id, or ``None`` if the message is known."""
     insert = dialect_insert(session)
     values = dict(channel=channel, dedupe_key=f"{channel}:{msg.dedupe_key}", msg_id=msg.msg_id, from_user=msg.source,
-                  msg_type=msg.type, event=msg.event, raw_xml=xml, received_at=now, state="received")
+                  msg_type=msg.type, event=msg.event, raw_xml=xml, received_at=now, state=state, error=error)
     statement = insert(InboundMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
     return session.scalar(statement.returning(InboundMessage.id))
 
@@ -67,7 +72,11 @@ def process(session: Session, channel: str, msg: WeChatMessage, xml: str, now: d
             select(InboundMessage.reply_text).where(InboundMessage.dedupe_key == f"{channel}:{msg.dedupe_key}")
         )
         return Outcome(previous, duplicate=True)
-    return _handle(session, row_id, msg, now, handle)
+
+    def record_failure(error: str) -> None:  # the first insert went with the handler's rollback
+        record(session, channel, msg, xml, now, state="failed", error=error)
+
+    return _handle(session, row_id, msg, now, handle, record_failure)
 
 
 def retry(session: Session, pk: int, handle: Handle, max_attempts: int) -> Outcome | None:
@@ -79,23 +88,33 @@ def retry(session: Session, pk: int, handle: Handle, max_attempts: int) -> Outco
         return None
     row.attempts += 1
     session.commit()  # counted even if the worker dies in the handler
-    return _handle(session, pk, WeChatMessage.from_xml(row.raw_xml), row.received_at, handle)
+
+    def record_failure(error: str) -> None:  # the row is committed already
+        _set_outcome(session, pk, "failed", None, error)
+
+    return _handle(session, pk, WeChatMessage.from_xml(row.raw_xml), row.received_at, handle, record_failure)
 
 
-def _handle(session: Session, row_id: int, msg: WeChatMessage, now: datetime, handle: Handle) -> Outcome:
-    """Run the handler in a savepoint and commit the row with its outcome (one commit)."""
-    outcome: Outcome
+def _handle(session: Session, row_id: int, msg: WeChatMessage, now: datetime, handle: Handle,
+            record_failure: Callable[[str], None]) -> Outcome:
+    """Run the handler and commit the row with its outcome (one commit); a failure is recorded apart."""
     try:
-        with session.begin_nested():
-            reply = handle(session, msg, now)
-        outcome = Outcome(reply.text if reply is not None else None)
-        state, error = "processed", None
+        reply = handle(session, msg, now)
+        text = reply.text if reply is not None else None
+        _set_outcome(session, row_id, "processed", text, None)
+        session.commit()
+        return Outcome(text)
     except Unavailable:
         raise  # the database went away: nothing is committed, the caller keeps the message
     except Exception as exc:
         log.exception("handler failed for %s", msg.dedupe_key)
-        outcome, state, error = Outcome(None, failed=True), "failed", f"{type(exc).__name__}: {exc}"
-    session.execute(update(InboundMessage).where(InboundMessage.id == row_id)
-                    .values(state=state, reply_text=outcome.reply_text, error=error))
+        session.rollback()
+        error = f"{type(exc).__name__}: {exc}"
+    record_failure(error)
     session.commit()
-    return outcome
+    return Outcome(None, failed=True)
+
+
+def _set_outcome(session: Session, row_id: int, state: str, reply_text: str | None, error: str | None) -> None:
+    session.execute(update(InboundMessage).where(InboundMessage.id == row_id)
+                    .values(state=state, reply_text=reply_text, error=error))

@@ -7,7 +7,9 @@ The index is built from the database and cached per process; ``AreaIndexCache`` 
 from __future__ import annotations
 
 import json
+import math
 import re
+import time
 from dataclasses import dataclass
 
 import redis
@@ -103,21 +105,33 @@ class AreaIndex:
 
 
 class AreaIndexCache:
-    """One ``AreaIndex`` per process, rebuilt when the area version in Redis changes."""
+    """One ``AreaIndex`` per process, rebuilt when the area version in Redis changes.
 
-    def __init__(self, connection: redis.Redis) -> None:
+    The version is read at most once per ``recheck_seconds`` (a Redis round trip on every message that needs
+    a place cost the webhook more than the look-up): another process's new area is seen within that time;
+    this process's own ``bump`` at once.
+    """
+
+    def __init__(self, connection: redis.Redis, recheck_seconds: float = 1.0) -> None:
         self.redis = connection
+        self.recheck_seconds = recheck_seconds
         self.index: AreaIndex | None = None
         self.version: bytes | None = None
+        self.checked_at = -math.inf
 
     def get(self, session: Session) -> AreaIndex:
+        now = time.monotonic()
+        if self.index is not None and now - self.checked_at < self.recheck_seconds:
+            return self.index
         try:
             version = reply_bytes(self.redis.get(VERSION_KEY))
         except redis.RedisError:
             version = self.version  # Redis away: keep what we have
         if self.index is None or version != self.version:
             self.index, self.version = AreaIndex.load(session), version
+        self.checked_at = now
         return self.index
 
     def bump(self) -> None:
+        self.index = None
         self.redis.incr(VERSION_KEY)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.core.after_commit import after_commit
+from bot.core.sql import dialect_insert
 from bot.handlers import events, notices, resident, squad
 from bot.handlers.context import Context, ResidentContext, SquadContext
 from bot.handlers.router import Reply, Router
@@ -38,18 +38,19 @@ def build_squad_router() -> Router:
     return router
 
 
-def resident_for(session: Session, openid: str, now: datetime) -> Resident:
-    """The sender's row, created on first contact and locked for this transaction."""
-    query = select(Resident).where(Resident.openid == openid).with_for_update()
-    found = session.scalar(query)
+def resident_for(session: Session, openid: str, now: datetime, interacting: bool) -> Resident:
+    """The sender's row, created on first contact, stamped seen (and ``interacting``: in WeChat's 48-hour
+    window) and locked for this transaction, in one statement when the resident is known."""
+    seen = {"last_seen": now, **({"last_interaction_at": now} if interacting else {})}
+    refreshed = {"populate_existing": True}
+    found = session.scalar(update(Resident).where(Resident.openid == openid).values(**seen).returning(Resident),
+                           execution_options=refreshed)
     if found is None:
-        try:
-            with session.begin_nested():
-                found = Resident(openid=openid, first_seen=now, last_seen=now)
-                session.add(found)
-        except IntegrityError:  # created meanwhile by a concurrent message of the same resident
-            found = session.scalars(query).one()
-    found.last_seen = now
+        # a concurrent first message of the same resident inserted it meanwhile: the update applies (and locks)
+        insert = dialect_insert(session)(Resident).values(openid=openid, subscribed=True, first_seen=now,
+                                                          held_pushes=False, **seen)
+        found = session.scalars(insert.on_conflict_do_update(index_elements=["openid"], set_=seen)
+                                .returning(Resident), execution_options=refreshed).one()
     return found
 
 
@@ -62,12 +63,11 @@ PLATFORM_EVENTS = frozenset({"masssendjobfinish"})
 def handle_resident(services: Services, session: Session, msg: WeChatMessage, now: datetime) -> Reply | None:
     if msg.event in PLATFORM_EVENTS:
         return services.routers["wechat"].dispatch(msg, Context(session, services, now))
-    resident = resident_for(session, msg.source, now)
+    interacting = msg.event not in PASSIVE_EVENTS  # a message or a click opens WeChat's 48-hour window
+    resident = resident_for(session, msg.source, now, interacting)
     ctx = ResidentContext(session, services, now, resident=resident)
-    if msg.event not in PASSIVE_EVENTS:  # a message or a click opens WeChat's 48-hour window
-        resident.last_interaction_at = now
-        if resident.held_pushes:
-            after_commit(session, "deliver_held", resident.id)
+    if interacting and resident.held_pushes:
+        after_commit(session, "deliver_held", resident.id)
     return services.routers["wechat"].dispatch(msg, ctx)
 
 

@@ -161,6 +161,8 @@ class Intake:
                 draft.updated_at = now
                 return Progress(draft=draft, case=case, attached=True)
         draft = self._open_draft(resident, now, draft)
+        if draft.id is None:
+            self.session.flush()  # the new draft's id: photos find their draft by it
         media.draft_id = draft.id
         return self._advance(resident, draft, now)
 
@@ -228,8 +230,7 @@ class Intake:
         draft = current or self._current_draft(resident, now)
         if draft is None or draft.state not in GATHERING:
             draft = Draft(resident_id=resident.id, created_at=now, description="", updated_at=now)
-            self.session.add(draft)
-            self.session.flush()  # its id: photos find their draft by it
+            self.session.add(draft)  # inserted with the rest of the message's changes (a photo flushes it first)
         draft.updated_at = now  # an open draft: written once with the rest of the message's changes
         return draft
 
@@ -264,12 +265,11 @@ class Intake:
             return None
         return Point(resident.last_lat, resident.last_lng, source="event")
 
-    @staticmethod
-    def _photo_location(draft: Draft, now: datetime) -> Point | None:
-        if draft.created_at >= now:  # a draft begun by this message has no downloaded photo yet
+    def _photo_location(self, draft: Draft, now: datetime) -> Point | None:
+        """A photo of the draft whose GPS was read but has not located it yet (the worker stopped between the two)."""
+        if draft.created_at >= now or draft.located_photo_id is None:  # a draft begun now has no photo read yet
             return None
-        located = [m for m in draft.media if m.gps_lat is not None]
-        return _photo_point(located[0]) if located else None
+        return _photo_point(self.session.get_one(Media, draft.located_photo_id))
 
     def _named_place(self, text: str) -> Point | None:
         found = locate_text(self.deps.understanding.area(self.session), text)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ColumnElement, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, ColumnElement, Date, ForeignKey, Index, String, Text, UniqueConstraint, select, text
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from bot.models.base import Base, utcnow
 from bot.models.contact import Contact
@@ -47,6 +47,11 @@ class Draft(Location, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     media: Mapped[list[Media]] = relationship(foreign_keys=[Media.draft_id], order_by=Media.id)
+    # Its first photo whose GPS the worker has read, loaded with the draft: a message that reads the draft
+    # learns whether a photo can locate it without loading the photos.
+    located_photo_id: Mapped[int | None] = column_property(
+        select(Media.id).where(Media.draft_id == id, Media.gps_lat.is_not(None)).order_by(Media.id).limit(1)
+        .correlate_except(Media).scalar_subquery())
 
 
 # bot.dispatch.states.OPEN_STATES, as SQL (models import nothing of ours; a test keeps the two equal).
