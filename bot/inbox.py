@@ -28,13 +28,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import Executable, Table, bindparam, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError, PendingRollbackError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
-from bot.core.sql import dialect_insert
+from bot.core.sql import insert_for
 from bot.handlers.router import Reply
 from bot.models import InboundMessage
 from bot.wechat.messages import WeChatMessage
@@ -53,14 +54,26 @@ class Outcome:
     failed: bool = False
 
 
+# Built once: a statement object keeps its cache key, so each message pays neither construction nor key.
+_INBOUND: Table = InboundMessage.__table__  # type: ignore[assignment]  # a Table, typed as FromClause
+_SET_OUTCOME = (update(_INBOUND).where(_INBOUND.c.id == bindparam("row_id"))
+                .values(state=bindparam("new_state"), reply_text=bindparam("new_reply"), error=bindparam("new_error")))
+
+
+@cache
+def _insert_new(dialect: str) -> Executable:
+    """``INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`` in the backend's words."""
+    return insert_for(dialect)(_INBOUND).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(_INBOUND.c.id)
+
+
 def record(session: Session, channel: str, msg: WeChatMessage, xml: str, now: datetime,
            state: str = "received", error: str | None = None) -> int | None:
     """Insert the inbound row in the session's transaction; its id, or ``None`` if the message is known."""
-    insert = dialect_insert(session)
     values = dict(channel=channel, dedupe_key=f"{channel}:{msg.dedupe_key}", msg_id=msg.msg_id, from_user=msg.source,
-                  msg_type=msg.type, event=msg.event, raw_xml=xml, received_at=now, state=state, error=error)
-    statement = insert(InboundMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return session.scalar(statement.returning(InboundMessage.id))
+                  msg_type=msg.type, event=msg.event, raw_xml=xml, received_at=now, state=state, error=error,
+                  attempts=0)
+    connection = session.connection()
+    return connection.execute(_insert_new(connection.dialect.name), values).scalar()
 
 
 def process(session: Session, channel: str, msg: WeChatMessage, xml: str, now: datetime, handle: Handle) -> Outcome:
@@ -100,6 +113,7 @@ def _handle(session: Session, row_id: int, msg: WeChatMessage, now: datetime, ha
     """Run the handler and commit the row with its outcome (one commit); a failure is recorded apart."""
     try:
         reply = handle(session, msg, now)
+        session.flush()  # the handler's changes fail here, as the handler's, if they fail
         text = reply.text if reply is not None else None
         _set_outcome(session, row_id, "processed", text, None)
         session.commit()
@@ -116,5 +130,5 @@ def _handle(session: Session, row_id: int, msg: WeChatMessage, now: datetime, ha
 
 
 def _set_outcome(session: Session, row_id: int, state: str, reply_text: str | None, error: str | None) -> None:
-    session.execute(update(InboundMessage).where(InboundMessage.id == row_id)
-                    .values(state=state, reply_text=reply_text, error=error))
+    session.connection().execute(_SET_OUTCOME, dict(row_id=row_id, new_state=state, new_reply=reply_text,
+                                                    new_error=error))

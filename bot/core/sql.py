@@ -11,4 +11,9 @@ from sqlalchemy.orm import Session
 
 def dialect_insert(session: Session) -> Callable[..., Any]:
     """The backend's ``insert`` construct, which knows ``ON CONFLICT`` (PostgreSQL and SQLite alike)."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return insert_for(session.get_bind().dialect.name)
+
+
+def insert_for(dialect: str) -> Callable[..., Any]:
+    """``dialect_insert`` by the dialect's name (for statements built once per backend)."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert

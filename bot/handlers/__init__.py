@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from bot.core.after_commit import after_commit
@@ -38,19 +38,25 @@ def build_squad_router() -> Router:
     return router
 
 
+# Built once (the hot path of every message): the known sender stamped seen, or also interacting, and locked.
+_STAMP = {interacting: update(Resident).where(Resident.openid == bindparam("sender"))
+          .values(last_seen=bindparam("now"), **({"last_interaction_at": bindparam("now")} if interacting else {}))
+          .returning(Resident) for interacting in (False, True)}
+# The returned row refreshes the object (no second read); the update needs no matching in the identity map.
+_REFRESHED = {"populate_existing": True, "synchronize_session": False}
+
+
 def resident_for(session: Session, openid: str, now: datetime, interacting: bool) -> Resident:
     """The sender's row, created on first contact, stamped seen (and ``interacting``: in WeChat's 48-hour
     window) and locked for this transaction, in one statement when the resident is known."""
-    seen = {"last_seen": now, **({"last_interaction_at": now} if interacting else {})}
-    refreshed = {"populate_existing": True}
-    found = session.scalar(update(Resident).where(Resident.openid == openid).values(**seen).returning(Resident),
-                           execution_options=refreshed)
+    found = session.scalar(_STAMP[interacting], {"sender": openid, "now": now}, execution_options=_REFRESHED)
     if found is None:
         # a concurrent first message of the same resident inserted it meanwhile: the update applies (and locks)
+        seen = {"last_seen": now, **({"last_interaction_at": now} if interacting else {})}
         insert = dialect_insert(session)(Resident).values(openid=openid, subscribed=True, first_seen=now,
                                                           held_pushes=False, **seen)
         found = session.scalars(insert.on_conflict_do_update(index_elements=["openid"], set_=seen)
-                                .returning(Resident), execution_options=refreshed).one()
+                                .returning(Resident), execution_options={"populate_existing": True}).one()
     return found
 
 

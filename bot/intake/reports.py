@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.core.after_commit import after_commit
@@ -43,6 +43,10 @@ class Point:
 
 # Drafts still gathering messages: ``unsure`` asked "is this a new problem?"; ``confirmed`` got "是".
 GATHERING = ("open", "unsure", "confirmed")
+# The resident's draft still in its window (built once: every message of a resident reads it).
+_CURRENT_DRAFT = (select(Draft).where(Draft.resident_id == bindparam("resident_id"),
+                                      Draft.state.in_((*GATHERING, "promoted")), Draft.updated_at >= bindparam("since"))
+                  .order_by(Draft.id.desc()).limit(1).with_for_update())
 
 
 @dataclass(frozen=True)
@@ -214,17 +218,7 @@ class Intake:
 
     # -- drafts -------------------------------------------------------------------------------
     def _current_draft(self, resident: Resident, now: datetime) -> Draft | None:
-        return self.session.scalar(
-            select(Draft)
-            .where(
-                Draft.resident_id == resident.id,
-                Draft.state.in_((*GATHERING, "promoted")),
-                Draft.updated_at >= now - self.window,
-            )
-            .order_by(Draft.id.desc())
-            .limit(1)
-            .with_for_update()
-        )
+        return self.session.scalar(_CURRENT_DRAFT, {"resident_id": resident.id, "since": now - self.window})
 
     def _open_draft(self, resident: Resident, now: datetime, current: Draft | None = None) -> Draft:
         draft = current or self._current_draft(resident, now)
