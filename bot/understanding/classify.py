@@ -24,7 +24,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -116,29 +115,34 @@ class Segmenter:
         end = [0] * n
         for start in range(n - 1, -1, -1):
             score, stop = unknown + best[start + 1], start + 1  # the character alone
-            for stop_at in range(start + 1, n + 1):
+            stop_at = start + 1
+            while True:
                 entry = entries.get(run[start:stop_at])
                 if entry is None:
                     break
-                p, longer = entry
-                if p is not None and p + best[stop_at] > score:
-                    score, stop = p + best[stop_at], stop_at
-                if not longer:
+                p = entry[0]
+                if p is not None:
+                    p += best[stop_at]
+                    if p > score:
+                        score, stop = p, stop_at
+                if not entry[1] or stop_at == n:  # no longer word starts with this fragment
                     break
-            best[start], end[start] = score, stop
+                stop_at += 1
+            best[start] = score
+            end[start] = stop
         words: list[str] = []
-        latin = ""
+        latin = ""  # single ASCII letters and digits, joined
         at = 0
         while at < n:
-            word = run[at : end[at]]
-            if len(word) == 1 and word.isascii() and word.isalnum():
-                latin += word
+            stop = end[at]
+            if stop == at + 1 and run[at].isascii() and run[at].isalnum():
+                latin += run[at]
             else:
                 if latin:
                     words.append(latin)
                     latin = ""
-                words.append(word)
-            at = end[at]
+                words.append(run[at:stop])
+            at = stop
         if latin:
             words.append(latin)
         return words
@@ -227,13 +231,14 @@ class Classifier:
         pass per clause cost a letter most of its time): the features of every (row, stream) are counted in
         one sort, and the weights of the whole text's features gathered once.
         """
-        codes = [[code for stream, vocabulary in zip(streams, self.codes, strict=True)
-                  for code in map(vocabulary.get, stream) if code is not None] for streams in clauses]
-        found = np.fromiter(chain.from_iterable(codes), np.int64)
         span = 2 * self.n_features  # a row's keys: (row * 2 + stream) * n_features + feature
-        keys = np.repeat(np.arange(len(clauses)) * span, [len(c) for c in codes]) + found
+        found: list[int] = []
+        for row, streams in enumerate(clauses):
+            for stream, vocabulary in zip(streams, self.codes, strict=True):
+                found += [row * span + code for code in map(vocabulary.get, stream) if code is not None]
+        keys = np.array(found, dtype=np.int64)
         if len(clauses) > 1:
-            keys = np.concatenate((keys, found + len(clauses) * span))
+            keys = np.concatenate((keys, keys % span + len(clauses) * span))
         keys.sort()
         edges = np.empty(keys.size + 1, dtype=bool)
         edges[0] = edges[-1] = True
