@@ -22,8 +22,10 @@ import json
 import math
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 
 import numpy as np
@@ -161,6 +163,14 @@ class Featuriser:
     def streams(self, clean: str) -> Streams:
         return self.tokens(clean), self.grams(clean)
 
+    def clause_streams(self, runs: list[str]) -> list[Streams]:
+        """``streams`` of each run (a clause of a letter), with the lexicon searched once for all of them."""
+        hits: list[list[str]] = [[] for _ in runs]
+        ends = list(accumulate(len(run) + 1 for run in runs))  # in the runs joined by spaces, after each run
+        for match in self.phrases.finditer(" ".join(runs)):
+            hits[bisect_right(ends, match.start())].append("LEX:" + self.phrase_code[match.group()])
+        return [(self.segmenter.cut(run) + hit, self.grams(run)) for run, hit in zip(runs, hits, strict=True)]
+
     def tokens(self, clean: str) -> list[str]:
         """Words and lexicon hits of a normalised text."""
         tokens = self.segmenter.cut(clean)
@@ -269,7 +279,7 @@ class Classifier:
         # a letter: each sentence's problem is its clearest clause; the whole text's words decide among them
         runs = [(number, run) for number, sentence in enumerate(SENTENCE_END.split(text))
                 for run in normalise(sentence).split()]
-        scored = self._probabilities([self.featuriser.streams(run) for _, run in runs])
+        scored = self._probabilities(self.featuriser.clause_streams([run for _, run in runs]))
         probabilities = scored[-1]
         field = scored[: len(runs)] * self.field
         clearest: dict[int, tuple[int, float]] = {}  # sentence -> its clearest clause's (field class, probability)
