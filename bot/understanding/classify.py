@@ -244,25 +244,26 @@ class Classifier:
         span = 2 * self.n_features  # a row's keys: (row * 2 + stream) * n_features + feature
         found: list[int] = []
         for row, streams in enumerate(clauses):
+            start = row * span
             for stream, vocabulary in zip(streams, self.codes, strict=True):
-                found += [row * span + code for code in map(vocabulary.get, stream) if code is not None]
-        keys = np.array(found, dtype=np.int64)
+                found += [start + code for code in map(vocabulary.get, stream) if code is not None]
+        keys = np.fromiter(found, np.int64, len(found))
         if len(clauses) > 1:
             keys = np.concatenate((keys, keys % span + len(clauses) * span))
         keys.sort()
         edges = np.empty(keys.size + 1, dtype=bool)
         edges[0] = edges[-1] = True
         np.not_equal(keys[1:], keys[:-1], out=edges[1:-1])
-        firsts = np.flatnonzero(edges)
+        firsts = edges.nonzero()[0]
         keys = keys[firsts[:-1]]
         group, feature = np.divmod(keys, self.n_features)  # group: row * 2 + stream
-        values = self.idf[feature] * (1.0 + np.log(np.diff(firsts)))
+        values = self.idf[feature] * (1.0 + np.log(firsts[1:] - firsts[:-1]))
         values /= np.sqrt(np.bincount(group, values * values))[group]
         last = len(clauses) + (len(clauses) > 1) - 1
         columns = feature[keys.searchsorted(last * span):]  # the last row's features: all of them
         rows = np.zeros((last + 1, columns.size), dtype=np.float32)
         rows[group >> 1, columns.searchsorted(feature)] = values
-        scores = self.bias + rows @ self.weights[columns]
+        scores = self.bias + rows @ self.weights.take(columns, axis=0)
         scores = np.exp(scores - scores.max(axis=1, keepdims=True))
         return scores / scores.sum(axis=1, keepdims=True)
 
