@@ -272,14 +272,14 @@ class Classifier:
         return self._probabilities([self.featuriser.streams(normalise(text))])[0]
 
     def classify(self, text: str) -> Classification:
-        clean = normalise(text)
-        if len(clean) - clean.count(" ") < self.LONG_TEXT:
-            probabilities = self._probabilities([self.featuriser.streams(clean)])[0]
+        # sentence by sentence, normalised: joined by spaces, they are normalise(text) (sentence ends are punctuation)
+        runs = [(number, run) for number, sentence in enumerate(SENTENCE_END.split(text))
+                for run in normalise(sentence).split()]
+        if sum(len(run) for _, run in runs) < self.LONG_TEXT:
+            probabilities = self._probabilities([self.featuriser.streams(" ".join(run for _, run in runs))])[0]
             best = int(probabilities.argmax())
             return Classification(self.classes[best], self.names[best], round(float(probabilities[best]), 4))
         # a letter: each sentence's problem is its clearest clause; the whole text's words decide among them
-        runs = [(number, run) for number, sentence in enumerate(SENTENCE_END.split(text))
-                for run in normalise(sentence).split()]
         scored = self._probabilities(self.featuriser.clause_streams([run for _, run in runs]))
         probabilities = scored[-1]
         field = scored[: len(runs)] * self.field
