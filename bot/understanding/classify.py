@@ -241,15 +241,15 @@ class Classifier:
         pass per clause cost a letter most of its time): the features of every (row, stream) are counted in
         one sort, and the weights of the whole text's features gathered once.
         """
-        span = 2 * self.n_features  # a row's keys: (row * 2 + stream) * n_features + feature
-        found: list[int] = []
-        for row, streams in enumerate(clauses):
-            start = row * span
-            for stream, vocabulary in zip(streams, self.codes, strict=True):
-                found += [start + code for code in map(vocabulary.get, stream) if code is not None]
+        # each known token as a key: (row * 2 + stream) * n_features + feature (a token's code holds the last two)
+        span = 2 * self.n_features
+        found = [start + code for stream, vocabulary in enumerate(self.codes)
+                 for start, streams in zip(range(0, len(clauses) * span, span), clauses, strict=True)
+                 for code in map(vocabulary.get, streams[stream]) if code is not None]
         keys = np.fromiter(found, np.int64, len(found))
-        if len(clauses) > 1:
+        if len(clauses) > 1:  # the whole text's row: every clause's tokens again
             keys = np.concatenate((keys, keys % span + len(clauses) * span))
+        # the distinct keys and their counts: sorted, the copies of a key are side by side
         keys.sort()
         edges = np.empty(keys.size + 1, dtype=bool)
         edges[0] = edges[-1] = True
@@ -259,8 +259,9 @@ class Classifier:
         group, feature = np.divmod(keys, self.n_features)  # group: row * 2 + stream
         values = self.idf[feature] * (1.0 + np.log(firsts[1:] - firsts[:-1]))
         values /= np.sqrt(np.bincount(group, values * values))[group]
+        # rows × the whole text's features (the last row's, sorted), so their weights are gathered once
         last = len(clauses) + (len(clauses) > 1) - 1
-        columns = feature[keys.searchsorted(last * span):]  # the last row's features: all of them
+        columns = feature[keys.searchsorted(last * span):]
         rows = np.zeros((last + 1, columns.size), dtype=np.float32)
         rows[group >> 1, columns.searchsorted(feature)] = values
         scores = self.bias + rows @ self.weights.take(columns, axis=0)
