@@ -77,8 +77,8 @@ def trie_pattern(words: list[str]) -> str:
 
 @lru_cache(maxsize=512)
 def gram_slices(n: int) -> tuple[slice, ...]:
-    """The 1-, 2- and 3-grams of a run of n characters, as slices: ``map(run.__getitem__, …)`` cuts them in C."""
-    return tuple(slice(i, i + size) for size in (1, 2, 3) for i in range(n - size + 1))
+    """The 2- and 3-grams of a run of n characters, as slices: ``map(run.__getitem__, …)`` cuts them in C."""
+    return tuple(slice(i, i + size) for size in (2, 3) for i in range(n - size + 1))
 
 
 class Segmenter:
@@ -185,7 +185,7 @@ class Featuriser:
     @staticmethod
     def grams(clean: str) -> list[str]:
         """Character 1–3-grams of a normalised text, within each run (punctuation separates clauses)."""
-        grams: list[str] = []
+        grams = list(clean.replace(" ", ""))
         for run in clean.split():
             grams += map(run.__getitem__, gram_slices(len(run)))
         return grams
