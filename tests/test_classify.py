@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from bot.understanding.classify import Classifier
+from bot.understanding.classify import SENTENCE_END, Classifier, normalise
 from bot.understanding.taxonomy import load_taxonomy
 from bot.understanding.training import (
     EVAL_FILE,
@@ -107,6 +107,28 @@ def test_a_letter_with_no_field_problem_keeps_its_consultation_class(classifier)
             "审批手续，需要准备哪些材料，大概多长时间能办好。希望能得到答复，谢谢！")
     assert classifier.classify(text).code == "Z0001"
 
+
+
+def test_sentences_normalised_one_by_one_make_the_normalised_text():
+    """``classify`` normalises a text sentence by sentence only: their sentence ends are punctuation, so joined
+    they give normalise(text), whatever is around the ends (combining marks, full-width forms, digits, Σ)."""
+    texts = [example.text for example in read_examples(LETTERS_EVAL_FILE)]
+    texts += ["路灯。\u0301坏了", "か。\u3099が", "１２。３４", "ΑΣ;Β", "﹗街口｡有垃圾﹖", "⑴ 路灯！！ ™ ；\n", "。", ""]
+    for text in texts:
+        sentences = [normalise(sentence) for sentence in SENTENCE_END.split(text)]
+        assert " ".join(sentence for sentence in sentences if sentence) == normalise(text)
+
+
+def test_a_letter_is_scored_in_one_pass_as_clause_by_clause(classifier):
+    """The clauses' rows and the whole text's row of one pass are what scoring each alone gives."""
+    runs = [run for sentence in SENTENCE_END.split(LETTER_TWO) for run in normalise(sentence).split()]
+    clauses = classifier.featuriser.clause_streams(runs)
+    assert clauses == [classifier.featuriser.streams(run) for run in runs]
+    scored = classifier._probabilities(clauses)
+    assert scored.shape == (len(runs) + 1, len(classifier.classes))
+    for row, streams in zip(scored[:-1], clauses, strict=True):
+        assert row == pytest.approx(classifier._probabilities([streams])[0], abs=1e-6)
+    assert scored[-1] == pytest.approx(classifier.probabilities(LETTER_TWO), abs=1e-6)
 
 def test_cli_classify_keeps_order_and_reports_bad_lines(app):
     lines = ['{"text": "楼下有人烤串"}', "not json", '{"text": ""}', "[1, 2]", '{"other": 1}',

@@ -22,8 +22,10 @@ import json
 import math
 import re
 import unicodedata
-from collections import Counter
+from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +37,8 @@ PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
 DIGITS = re.compile(r"\d+")
 SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
 PHRASE_FREQ = 2000  # a lexicon phrase is cut as one word, like a common word
+
+Streams = tuple[list[str], list[str]]  # the tokens a text gives the model: words + lexicon hits, character n-grams
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,32 @@ def normalise(text: str) -> str:
     return DIGITS.sub("0", PUNCTUATION.sub(" ", text)).strip()
 
 
+def trie_pattern(words: list[str]) -> str:
+    """A regular expression matching any of the words, the longest one where several start at a place (a trie:
+    each character is tried once, where an alternation of 900 phrases would try them one by one)."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a word ends here
+
+    def pattern(node: dict[str, dict]) -> str:
+        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body  # greedy: the longer word first
+
+    return pattern(trie)
+
+
+@lru_cache(maxsize=512)
+def gram_slices(n: int) -> tuple[slice, ...]:
+    """The 2- and 3-grams of a run of n characters, as slices: ``map(run.__getitem__, …)`` cuts them in C."""
+    return tuple(slice(i, i + size) for size in (2, 3) for i in range(n - size + 1))
+
+
 class Segmenter:
     """Words by jieba's method without its HMM (the most probable path through a dictionary), on a small
     dictionary shipped with the model: the words of its training data, with jieba's frequencies.
@@ -62,15 +92,16 @@ class Segmenter:
     def __init__(self, frequencies: dict[str, int]) -> None:
         self.log_total = math.log(sum(frequencies.values()) or 1)
         self.unknown = -self.log_total  # jieba's score for a character it does not know: log(1 / total)
-        self.log_p: dict[str, float] = {}
-        self.prefixes: set[str] = set()
+        # fragment -> (its log probability if it is a word, whether a longer word starts with it): one look-up
+        self.entries: dict[str, tuple[float | None, bool]] = {}
         for word, freq in frequencies.items():
             self.add(word, freq)
 
     def add(self, word: str, freq: int) -> None:
         if word and freq > 0:
-            self.log_p[word] = math.log(freq) - self.log_total
-            self.prefixes.update(word[:i] for i in range(1, len(word)))
+            self.entries[word] = (math.log(freq) - self.log_total, self.entries.get(word, (None, False))[1])
+            for i in range(1, len(word)):
+                self.entries[word[:i]] = (self.entries.get(word[:i], (None, False))[0], True)
 
     def cut(self, text: str) -> list[str]:
         """Words of a normalised text (runs separated by spaces); ASCII letters and digits stay together."""
@@ -81,32 +112,39 @@ class Segmenter:
 
     def _cut_run(self, run: str) -> list[str]:
         n = len(run)
-        log_p, prefixes, unknown = self.log_p, self.prefixes, self.unknown
+        entries, unknown = self.entries, self.unknown
         best = [0.0] * (n + 1)
         end = [0] * n
         for start in range(n - 1, -1, -1):
             score, stop = unknown + best[start + 1], start + 1  # the character alone
-            for stop_at in range(start + 1, n + 1):
-                fragment = run[start:stop_at]
-                p = log_p.get(fragment)
-                if p is not None and p + best[stop_at] > score:
-                    score, stop = p + best[stop_at], stop_at
-                if fragment not in prefixes:
+            stop_at = start + 1
+            while True:
+                entry = entries.get(run[start:stop_at])
+                if entry is None:
                     break
-            best[start], end[start] = score, stop
+                p = entry[0]
+                if p is not None:
+                    p += best[stop_at]
+                    if p > score:
+                        score, stop = p, stop_at
+                if not entry[1] or stop_at == n:  # no longer word starts with this fragment
+                    break
+                stop_at += 1
+            best[start] = score
+            end[start] = stop
         words: list[str] = []
-        latin = ""
+        latin = ""  # single ASCII letters and digits, joined
         at = 0
         while at < n:
-            word = run[at : end[at]]
-            if len(word) == 1 and word.isascii() and word.isalnum():
-                latin += word
+            stop = end[at]
+            if stop == at + 1 and run[at].isascii() and run[at].isalnum():
+                latin += run[at]
             else:
                 if latin:
                     words.append(latin)
                     latin = ""
-                words.append(word)
-            at = end[at]
+                words.append(run[at:stop])
+            at = stop
         if latin:
             words.append(latin)
         return words
@@ -120,10 +158,18 @@ class Featuriser:
         self.phrase_code = {normalise(p).replace(" ", ""): c for p, c in taxonomy.phrases().items()}
         for phrase in self.phrase_code:
             self.segmenter.add(phrase, PHRASE_FREQ)
-        self.phrase_prefixes = {phrase[:i] for phrase in self.phrase_code for i in range(1, len(phrase))}
+        self.phrases = re.compile(trie_pattern([phrase for phrase in self.phrase_code if phrase]))
 
-    def streams(self, clean: str) -> tuple[list[str], list[str]]:
+    def streams(self, clean: str) -> Streams:
         return self.tokens(clean), self.grams(clean)
+
+    def clause_streams(self, runs: list[str]) -> list[Streams]:
+        """``streams`` of each run (a clause of a letter), with the lexicon searched once for all of them."""
+        hits: list[list[str]] = [[] for _ in runs]
+        ends = list(accumulate(len(run) + 1 for run in runs))  # in the runs joined by spaces, after each run
+        for match in self.phrases.finditer(" ".join(runs)):
+            hits[bisect_right(ends, match.start())].append("LEX:" + self.phrase_code[match.group()])
+        return [(self.segmenter.cut(run) + hit, self.grams(run)) for run, hit in zip(runs, hits, strict=True)]
 
     def tokens(self, clean: str) -> list[str]:
         """Words and lexicon hits of a normalised text."""
@@ -132,33 +178,16 @@ class Featuriser:
         return tokens
 
     def lexicon_hits(self, clean: str) -> list[str]:
-        """``LEX:<code>`` for each lexicon phrase in the text: leftmost, longest, not overlapping."""
-        codes, prefixes = self.phrase_code, self.phrase_prefixes
-        hits: list[str] = []
-        for run in clean.split():
-            n, start = len(run), 0
-            while start < n:
-                longest = 0
-                for stop in range(start + 1, n + 1):
-                    fragment = run[start:stop]
-                    if fragment in codes:
-                        longest = stop
-                    if fragment not in prefixes:
-                        break
-                if longest:
-                    hits.append("LEX:" + codes[run[start:longest]])
-                    start = longest
-                else:
-                    start += 1
-        return hits
+        """``LEX:<code>`` for each lexicon phrase in the text: leftmost, longest, not overlapping (phrases hold no
+        spaces, so none spans two runs)."""
+        return ["LEX:" + self.phrase_code[phrase] for phrase in self.phrases.findall(clean)]
 
     @staticmethod
     def grams(clean: str) -> list[str]:
         """Character 1–3-grams of a normalised text, within each run (punctuation separates clauses)."""
         grams = list(clean.replace(" ", ""))
         for run in clean.split():
-            grams += [run[i : i + 2] for i in range(len(run) - 1)]
-            grams += [run[i : i + 3] for i in range(len(run) - 2)]
+            grams += map(run.__getitem__, gram_slices(len(run)))
         return grams
 
     def words(self, text: str) -> list[str]:
@@ -191,9 +220,11 @@ class Classifier:
         self.vocabularies = vocabularies
         self.idfs = idfs
         offsets = np.cumsum([0] + [len(v) for v in vocabularies[:-1]]).tolist()
-        # token -> (row of the weights, idf), per stream: what one message needs, in one look-up
-        self.rows = [{token: (index + offset, float(idf[index])) for token, index in vocabulary.items()}
-                     for vocabulary, idf, offset in zip(vocabularies, idfs, offsets, strict=True)]
+        self.idf = np.concatenate(idfs)  # of each feature: a row of the weights (words' rows, then characters')
+        self.n_features = len(self.idf)
+        # token -> stream * n_features + feature, per stream: what scoring needs of a token, in one look-up
+        self.codes = [{token: stream * self.n_features + offset + index for token, index in vocabulary.items()}
+                      for stream, (vocabulary, offset) in enumerate(zip(vocabularies, offsets, strict=True))]
         self.weights = weights  # (n_features, n_classes), float32
         self.bias = bias
         self.classes = classes
@@ -201,55 +232,67 @@ class Classifier:
         self.field = np.array([not code.startswith("Z") for code in classes])
         self.names = [taxonomy[code].name for code in classes]
 
-    def _scores(self, streams: tuple[list[str], list[str]]) -> np.ndarray:
-        """The linear scores: per stream, sublinear tf × idf, L2-normalised (as scikit-learn's TfidfVectorizer)."""
-        rows: list[int] = []
-        values: list[float] = []
-        for stream, vocabulary in zip(streams, self.rows, strict=True):
-            start = len(values)
-            for token, count in Counter(stream).items():
-                found = vocabulary.get(token)
-                if found is not None:
-                    rows.append(found[0])
-                    values.append(found[1] if count == 1 else found[1] * (1.0 + math.log(count)))
-            norm = math.sqrt(sum(v * v for v in values[start:]))
-            for i in range(start, len(values)):
-                values[i] /= norm
-        if not rows:
-            return self.bias.copy()
-        return self.bias + np.array(values, dtype=np.float32) @ self.weights[rows]
+    def _probabilities(self, clauses: list[Streams]) -> np.ndarray:
+        """Class probabilities: a row for each clause and, when there are several, a last row for all of them
+        together (the whole text: its streams are the clauses' streams concatenated).
 
-    @staticmethod
-    def _softmax(scores: np.ndarray) -> np.ndarray:
-        scores = np.exp(scores - scores.max())
-        return scores / scores.sum()
+        Per stream, sublinear tf × idf, L2-normalised (as scikit-learn's TfidfVectorizer), then the linear
+        scores and a softmax. All rows are computed in one numpy pass (each numpy call costs microseconds; a
+        pass per clause cost a letter most of its time): the features of every (row, stream) are counted in
+        one sort, and the weights of the whole text's features gathered once.
+        """
+        # each known token as a key: (row * 2 + stream) * n_features + feature (a token's code holds the last two)
+        span = 2 * self.n_features
+        found = [start + code for stream, vocabulary in enumerate(self.codes)
+                 for start, streams in zip(range(0, len(clauses) * span, span), clauses, strict=True)
+                 for code in map(vocabulary.get, streams[stream]) if code is not None]
+        keys = np.fromiter(found, np.int64, len(found))
+        if len(clauses) > 1:  # the whole text's row: every clause's tokens again
+            keys = np.concatenate((keys, keys % span + len(clauses) * span))
+        # the distinct keys and their counts: sorted, the copies of a key are side by side
+        keys.sort()
+        edges = np.empty(keys.size + 1, dtype=bool)
+        edges[0] = edges[-1] = True
+        np.not_equal(keys[1:], keys[:-1], out=edges[1:-1])
+        firsts = edges.nonzero()[0]
+        keys = keys[firsts[:-1]]
+        group, feature = np.divmod(keys, self.n_features)  # group: row * 2 + stream
+        values = self.idf[feature] * (1.0 + np.log(firsts[1:] - firsts[:-1]))
+        values /= np.sqrt(np.bincount(group, values * values))[group]
+        # rows × the whole text's features (the last row's, sorted), so their weights are gathered once
+        last = len(clauses) + (len(clauses) > 1) - 1
+        columns = feature[keys.searchsorted(last * span):]
+        rows = np.zeros((last + 1, columns.size), dtype=np.float32)
+        rows[group >> 1, columns.searchsorted(feature)] = values
+        scores = self.bias + rows @ self.weights.take(columns, axis=0)
+        scores = np.exp(scores - scores.max(axis=1, keepdims=True))
+        return scores / scores.sum(axis=1, keepdims=True)
 
     def probabilities(self, text: str) -> np.ndarray:
         """The whole text's probability of each class (``classes``), before the clause rules."""
-        return self._softmax(self._scores(self.featuriser.streams(normalise(text))))
+        return self._probabilities([self.featuriser.streams(normalise(text))])[0]
 
     def classify(self, text: str) -> Classification:
-        clean = normalise(text)
-        if len(clean) - clean.count(" ") < self.LONG_TEXT:
-            probabilities = self._softmax(self._scores(self.featuriser.streams(clean)))
+        # sentence by sentence, normalised: joined by spaces, they are normalise(text) (sentence ends are punctuation)
+        runs = [(number, run) for number, sentence in enumerate(SENTENCE_END.split(text))
+                for run in normalise(sentence).split()]
+        if sum(len(run) for _, run in runs) < self.LONG_TEXT:
+            probabilities = self._probabilities([self.featuriser.streams(" ".join(run for _, run in runs))])[0]
             best = int(probabilities.argmax())
             return Classification(self.classes[best], self.names[best], round(float(probabilities[best]), 4))
         # a letter: each sentence's problem is its clearest clause; the whole text's words decide among them
-        sentences = [[(run, self.featuriser.streams(run)) for run in normalise(sentence).split()]
-                     for sentence in SENTENCE_END.split(text)]
-        clauses = [streams for sentence in sentences for _, streams in sentence]
-        probabilities = self._softmax(self._scores(([t for c in clauses for t in c[0]],
-                                                    [g for c in clauses for g in c[1]])))  # = streams(clean)
+        scored = self._probabilities(self.featuriser.clause_streams([run for _, run in runs]))
+        probabilities = scored[-1]
+        field = scored[: len(runs)] * self.field
+        clearest: dict[int, tuple[int, float]] = {}  # sentence -> its clearest clause's (field class, probability)
+        for (sentence, run), top, p in zip(runs, field.argmax(axis=1).tolist(), field.max(axis=1).tolist(),
+                                           strict=True):
+            if len(run) >= self.CLAUSE_MIN_CHARS and p > clearest.get(sentence, (0, 0.0))[1]:
+                clearest[sentence] = (top, p)
         problems: dict[int, float] = {}  # field class -> the probability of its clearest clause
-        for sentence in sentences:
-            found = (0, 0.0)
-            for run, streams in sentence:
-                if len(run) >= self.CLAUSE_MIN_CHARS:
-                    field = self._softmax(self._scores(streams)) * self.field
-                    top = int(field.argmax())
-                    found = max(found, (top, float(field[top])), key=lambda f: f[1])
-            if found[1] >= self.CLAUSE_PROBLEM:
-                problems[found[0]] = max(problems.get(found[0], 0.0), found[1])
+        for top, p in clearest.values():
+            if p >= self.CLAUSE_PROBLEM:
+                problems[top] = max(problems.get(top, 0.0), p)
         best = int(probabilities.argmax())
         if problems and not self.field[best] and probabilities[~self.field].sum() < self.FORM_ONLY:
             # the form (greetings, history, a suggestion) outweighed the content: the field problem wins
