@@ -34,7 +34,7 @@ def receive(channel: str, envelope: Envelope, handle: Callable[..., Reply | None
     request.max_content_length = services.settings.max_body_bytes  # WeChat's messages are tiny: 413 past this
     opened = envelope.open(request.args, request.get_data(cache=False), services.clock.time())
     try:
-        msg = WeChatMessage.from_xml(opened.xml)
+        msg = WeChatMessage.from_fields(opened.fields)
     except BadXML as exc:
         raise EnvelopeError(400, str(exc)) from exc
 

@@ -31,6 +31,7 @@ class EnvelopeError(Exception):
 @dataclass(frozen=True)
 class Opened:
     xml: str  # the plain message XML
+    fields: dict[str, str]  # ... parsed (``parse_xml``): checked here, so not parsed twice
     encrypted: bool
     nonce: str
     timestamp: str
@@ -92,10 +93,10 @@ class Envelope:
             return self._open_aes(args, text, timestamp, nonce)
         self.check_plain_signature(args)
         try:
-            parse_xml(text)  # refuse hostile or broken XML before anyone stores it
+            fields = parse_xml(text)  # refuse hostile or broken XML before anyone stores it
         except BadXML as exc:
             raise EnvelopeError(400, str(exc)) from exc
-        return Opened(text, False, nonce, timestamp)
+        return Opened(text, fields, False, nonce, timestamp)
 
     def _open_aes(self, args: Mapping[str, str], body: str, timestamp: str, nonce: str) -> Opened:
         if self.crypto is None:
@@ -115,10 +116,10 @@ class Envelope:
         except Exception as exc:  # noqa: BLE001 - any decryption failure is the sender's fault
             raise EnvelopeError(400, "cannot decrypt") from exc
         try:
-            parse_xml(decode_body(xml.encode("utf-8")))  # the decrypted message declares its encoding too
+            fields = parse_xml(decode_body(xml.encode("utf-8")))  # the decrypted message declares its encoding too
         except BadXML as exc:
             raise EnvelopeError(400, str(exc)) from exc
-        return Opened(xml, True, nonce, timestamp)
+        return Opened(xml, fields, True, nonce, timestamp)
 
     def seal(self, reply_xml: str, opened: Opened) -> str:
         """Answer in the mode the message came in."""

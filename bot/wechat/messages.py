@@ -92,7 +92,11 @@ class WeChatMessage:
 
     @classmethod
     def from_xml(cls, body: bytes | str) -> WeChatMessage:
-        fields = parse_xml(body)
+        return cls.from_fields(parse_xml(body))
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, str]) -> WeChatMessage:
+        """The message of parsed XML, if it is one: its required fields present, its lengths within limits."""
         for required in ("FromUserName", "MsgType", "CreateTime"):
             if not fields.get(required):
                 raise BadXML(f"missing {required}")
