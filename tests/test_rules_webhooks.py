@@ -4,7 +4,7 @@ beyond (WeChat's replay protection; ``WECHAT_MAX_CLOCK_SKEW``), on both webhooks
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.models import InboundMessage
 from tests.support import MEMBER
@@ -35,3 +35,26 @@ def test_a_squad_members_message_is_accepted_within_300_seconds_of_our_clock(wew
     assert answer.status == (200 if accepted else 403)
     assert ("暂无待办" in answer.text) is accepted
     assert recorded(db) == int(accepted)
+
+
+def test_a_residents_next_words_cost_five_statements_and_one_commit(app, wechat):  # noqa: ANN001
+    """The hot path's shape (issue 16): record the message, stamp and lock the sender, read and write their draft,
+    record the reply; no savepoint, no second read of anything the path already has."""
+    openid = "oResidentStatements000000001"
+    assert "位置" in wechat.text(openid, "路边垃圾堆了好几天没人清理").text
+    statements: list[str] = []
+
+    def keep(_conn, _cursor, statement, *_):  # noqa: ANN001, ANN202
+        words = statement.split()
+        table = {"INSERT": words[2], "UPDATE": words[1]}.get(words[0]) or words[-1 - words[::-1].index("FROM") + 1]
+        statements.append(f"{words[0]} {table}")  # the outer table (a SELECT's subqueries come before its FROM)
+
+    engine = app.extensions["citybot.db"].engine
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        answer = wechat.text(openid, "还有一股臭味")
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert "位置" in answer.text  # still asked for the place
+    assert statements == ["INSERT inbound_message", "UPDATE resident", "SELECT draft", "UPDATE draft",
+                          "UPDATE inbound_message"]
