@@ -12,7 +12,9 @@ Closed loop: ``wrk`` (when installed; else a Python client with as many threads 
 threads and 16 connections for 10 s; every request is a new signed plain-mode text from one of 2,000
 residents in turn, so residents write again while their draft is open. Open loop: a steady 100 requests/s
 for 20 s, latency counted from each request's scheduled time (no coordinated omission). Prints req/s and
-p50/p95/p99 for each app and the ratios, and checks that citybot recorded every message it answered.
+p50/p95/p99 for each app and the ratios, the CPU time per request of the app's processes and of PostgreSQL's
+in the closed loop (where the time goes when the machine's two cores are the limit), and checks that citybot
+recorded every message it answered.
 
     .venv/bin/python benchmarks/webhook.py [--duration 10] [--connections 16] [--rate 100] [--runs 1]
 """
@@ -108,7 +110,7 @@ def bench_env(tmp: Path, database_url: str, platform_url: str = "http://127.0.0.
 
 
 @contextmanager
-def served(app: str, port: int, env: dict[str, str], workers: int) -> Iterator[None]:
+def served(app: str, port: int, env: dict[str, str], workers: int) -> Iterator[int]:
     """``gunicorn -w workers`` with the repository's gunicorn.conf.py (gthread, preload), until the block ends."""
     gunicorn = Path(sys.executable).parent / "gunicorn"
     proc = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", "-w", str(workers), "--bind",
@@ -124,7 +126,7 @@ def served(app: str, port: int, env: dict[str, str], workers: int) -> Iterator[N
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise RuntimeError(f"{app} did not start") from None
                 time.sleep(0.2)
-        yield
+        yield proc.pid
     finally:
         proc.terminate()
         proc.wait()
@@ -200,6 +202,21 @@ def _percentiles(latencies: list[float]) -> dict[str, float]:
             "p99": latencies[int(len(latencies) * 0.99)]}
 
 
+def cpu_seconds(master: int) -> dict[str, float]:
+    """CPU time (user + system) so far of the app (gunicorn's master and workers) and of PostgreSQL's processes."""
+    tick, spent = os.sysconf("SC_CLK_TCK"), {"app": 0.0, "postgres": 0.0}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            name = Path(f"/proc/{pid}/comm").read_text().strip()
+        except OSError:
+            continue  # gone meanwhile
+        owner = "app" if int(pid) == master or int(fields[1]) == master else "postgres" if name == "postgres" else None
+        if owner:
+            spent[owner] += (int(fields[11]) + int(fields[12])) / tick
+    return spent
+
+
 def recorded(database_url: str, run: str) -> int:
     with psycopg.connect(database_url) as conn:
         return conn.execute("SELECT count(*) FROM inbound_message WHERE msg_id LIKE %s", (f"{run}%",)).fetchone()[0]
@@ -231,8 +248,12 @@ def main() -> None:
             for name, app, record in APPS:
                 app_env = {**env, "ECHO_RECORD_URL": database_url} if record else env
                 run = f"{time.time_ns() % 10**12}"
-                with served(app, 5812, app_env, args.workers):
+                with served(app, 5812, app_env, args.workers) as master:
+                    before = cpu_seconds(master)
                     results[name] = closed_loop(5812, run, args)
+                    after = cpu_seconds(master)
+                    results[name]["cpu"] = {k: (after[k] - before[k]) * 1000 / results[name]["requests"]  # type: ignore[assignment]
+                                            for k in after}
                     results[name]["open"] = open_loop(5812, run, args)  # type: ignore[assignment]
                     if app == "wsgi:app":
                         results[name]["recorded"] = recorded(database_url, run)
@@ -246,6 +267,8 @@ def report(number: int, results: dict[str, dict], args: argparse.Namespace) -> N
         print(f"  {name:16s} {r['rps']:7.0f} req/s  p50 {r['p50']:6.1f}  p95 {r['p95']:6.1f}  p99 {r['p99']:6.1f} ms"
               f"  errors {r['errors']:.0f}  | {args.rate}/s: p50 {o['p50']:5.1f}  p95 {o['p95']:5.1f}"
               f"  p99 {o['p99']:6.1f} ms  errors {o['errors']}")
+        print(f"  {'':16s} CPU per request in the closed loop: app {r['cpu']['app']:.2f} ms, PostgreSQL "
+              f"{r['cpu']['postgres']:.2f} ms")
     ours, floor, bare = results["citybot /wechat"], results["recording echo"], results["bare echo"]
     print(f"  citybot / recording echo: {ours['rps'] / floor['rps']:.2f}× throughput (target ≥ 0.7×); "
           f"citybot / bare echo: {ours['rps'] / bare['rps']:.2f}×; recording / bare: {floor['rps'] / bare['rps']:.2f}×")
