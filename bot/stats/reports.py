@@ -67,9 +67,23 @@ def build(session: Session, deps: Deps, period: Period) -> tuple[ReportData, byt
 
 def produce(session: Session, deps: Deps, period: Period) -> Produced | None:
     """Store the report of ``period`` and announce it; None if it exists already (another worker made it)."""
-    data, workbook = build(session, deps, period)
+    return _store(session, period, *build(session, deps, period), deps.now())
+
+
+def produce_due(session: Session, deps: Deps) -> list[Produced]:
+    """Produce the due reports that are missing (the worker's ``reports`` job). All are built before the first
+    is stored: building keeps statistics in transactions of its own (``bot.stats.snapshots``), which SQLite, one
+    writer at a time, would make wait behind this one's stored report."""
+    missing = [period for period in due_periods(deps.now(), deps.calendar.zone)
+               if session.scalar(select(StatsReport.id).where(StatsReport.kind == period.kind.value,
+                                                              StatsReport.period_start == period.start)) is None]
+    built = [(period, *build(session, deps, period)) for period in missing]
+    return [made for period, data, workbook in built if (made := _store(session, period, data, workbook, deps.now()))]
+
+
+def _store(session: Session, period: Period, data: ReportData, workbook: bytes, now: datetime) -> Produced | None:
     report = StatsReport(kind=period.kind.value, period_start=period.start, period_end=period.end,
-                         created_at=deps.now(), workbook=workbook,
+                         created_at=now, workbook=workbook,
                          figures={"label": period.label, "current": data.totals.as_json(),
                                   "previous": data.previous.as_json()})
     try:
@@ -80,17 +94,6 @@ def produce(session: Session, deps: Deps, period: Period) -> Produced | None:
         log.info("report %s %s exists already", period.kind, period.start)
         return None
     return Produced(report, announce(session, report))
-
-
-def produce_due(session: Session, deps: Deps) -> list[Produced]:
-    """Produce the due reports that are missing (the worker's ``reports`` job)."""
-    made = []
-    for period in due_periods(deps.now(), deps.calendar.zone):
-        exists = session.scalar(select(StatsReport.id).where(StatsReport.kind == period.kind.value,
-                                                             StatsReport.period_start == period.start))
-        if exists is None and (produced := produce(session, deps, period)) is not None:
-            made.append(produced)
-    return made
 
 
 def stored(session: Session, limit: int = 200) -> list[StatsReport]:
