@@ -51,7 +51,8 @@ def resident_for(session: Session, openid: str, now: datetime, interacting: bool
     window) and locked for this transaction, in one statement when the resident is known."""
     found = session.scalar(_STAMP[interacting], {"sender": openid, "now": now}, execution_options=_REFRESHED)
     if found is None:
-        # a concurrent first message of the same resident inserted it meanwhile: the update applies (and locks)
+        # first contact; if a concurrent first message of the same resident inserts it meanwhile, this waits for
+        # that one and then updates (and locks) the row instead
         seen = {"last_seen": now, **({"last_interaction_at": now} if interacting else {})}
         insert = dialect_insert(session)(Resident).values(openid=openid, subscribed=True, first_seen=now,
                                                           held_pushes=False, **seen)
