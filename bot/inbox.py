@@ -43,7 +43,7 @@ from bot.wechat.messages import WeChatMessage
 log = logging.getLogger(__name__)
 
 Handle = Callable[[Session, WeChatMessage, datetime], Reply | None]
-# The database cannot be reached: refused, timed out, the connection lost (also while a savepoint unwinds).
+# The database cannot be reached: refused, timed out, the connection lost (also found on a session it left unusable).
 Unavailable = (OperationalError, InterfaceError, PoolTimeout, PendingRollbackError)
 
 
