@@ -135,5 +135,6 @@ def main() -> None:
     if reference:
         print(f"  ratio in process / jieba.lcut alone: {ours_chat[1] / reference[1]:.2f}× (CPU)")
 
+
 if __name__ == "__main__":
     main()

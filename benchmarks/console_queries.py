@@ -61,14 +61,20 @@ PG = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 DB = "citybot_bench_console"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=50)
+def filled_database_arguments(description: str | None, cases: int, runs: int) -> argparse.Namespace:
+    """The command line of a benchmark on a database filled with demo cases (this one, the statistics', the
+    reports'): how many cases, runs and the seed, and whether to keep the database or reuse a kept one."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=cases)
+    parser.add_argument("--runs", type=int, default=runs)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="leave the database for --reuse")
     parser.add_argument("--reuse", action="store_true", help="use the database if it already holds the cases")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = filled_database_arguments(__doc__, cases=1_000_000, runs=50)
     with tempfile.TemporaryDirectory() as tmp, bench_app(Path(tmp), args.reuse, args.keep) as app:
         with Session(app.extensions["citybot.db"].engine) as session:
             have = session.scalar(select(func.count()).select_from(Case))

@@ -45,13 +45,7 @@ console_queries.DB = "citybot_bench_reports"  # its own database (the same filli
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", type=int, default=200_000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", action="store_true", help="leave the database for --reuse")
-    parser.add_argument("--reuse", action="store_true", help="use the database left by --keep")
-    args = parser.parse_args()
+    args = console_queries.filled_database_arguments(__doc__, cases=200_000, runs=5)
     with tempfile.TemporaryDirectory() as tmp, console_queries.bench_app(Path(tmp), args.reuse, args.keep) as app:
         run(app, args)
 

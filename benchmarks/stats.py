@@ -25,7 +25,6 @@ spends ~17 s compiling modules. Numbers on this shared 2-core machine vary betwe
 
 from __future__ import annotations
 
-import argparse
 import compileall
 import os
 import re
@@ -59,13 +58,7 @@ PASSWORD = "bench-stats-password-1"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", action="store_true", help="leave the database for --reuse")
-    parser.add_argument("--reuse", action="store_true", help="use the database if it already holds the cases")
-    args = parser.parse_args()
+    args = console_queries.filled_database_arguments(__doc__, cases=1_000_000, runs=10)
     # A process's start-up is part of `citybot stats`: time it with bytecode, as `make install` (uv
     # --compile-bytecode) and a wheel install leave it, even where PYTHONDONTWRITEBYTECODE stops Python writing it.
     for folder in (ROOT / "bot", ROOT / "worker", *(Path(p) for p in sys.path if p.endswith("site-packages"))):
