@@ -46,8 +46,9 @@ def test_a_residents_next_words_cost_five_statements_and_one_commit(app, wechat)
 
     def keep(_conn, _cursor, statement, *_):  # noqa: ANN001, ANN202
         words = statement.split()
-        table = {"INSERT": words[2], "UPDATE": words[1]}.get(words[0]) or words[-1 - words[::-1].index("FROM") + 1]
-        statements.append(f"{words[0]} {table}")  # the outer table (a SELECT's subqueries come before its FROM)
+        last_from = max(at for at, word in enumerate(words) if word == "FROM") if words[0] == "SELECT" else 0
+        table = {"INSERT": words[2], "UPDATE": words[1]}.get(words[0]) or words[last_from + 1]
+        statements.append(f"{words[0]} {table}")  # a SELECT's outer table: its subqueries come before its FROM
 
     engine = app.extensions["citybot.db"].engine
     event.listen(engine, "before_cursor_execute", keep)

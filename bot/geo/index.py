@@ -107,21 +107,22 @@ class AreaIndex:
 class AreaIndexCache:
     """One ``AreaIndex`` per process, rebuilt when the area version in Redis changes.
 
-    The version is read at most once per ``recheck_seconds`` (a Redis round trip on every message that needs
+    The version is read at most once per ``RECHECK_SECONDS`` (a Redis round trip on every message that needs
     a place cost the webhook more than the look-up): another process's new area is seen within that time;
     this process's own ``bump`` at once.
     """
 
-    def __init__(self, connection: redis.Redis, recheck_seconds: float = 1.0) -> None:
+    RECHECK_SECONDS = 1.0
+
+    def __init__(self, connection: redis.Redis) -> None:
         self.redis = connection
-        self.recheck_seconds = recheck_seconds
         self.index: AreaIndex | None = None
         self.version: bytes | None = None
         self.checked_at = -math.inf
 
     def get(self, session: Session) -> AreaIndex:
         now = time.monotonic()
-        if self.index is not None and now - self.checked_at < self.recheck_seconds:
+        if self.index is not None and now - self.checked_at < self.RECHECK_SECONDS:
             return self.index
         try:
             version = reply_bytes(self.redis.get(VERSION_KEY))
